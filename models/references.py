@@ -1,0 +1,121 @@
+"""Checks that span the document: unique ids, references that resolve, years in range.
+
+They run on the raw mapping, beside pydantic's checks of each field, so that a
+document with mistakes of both kinds gets one report listing all of them. A
+part too malformed to read is skipped here: pydantic reports it.
+"""
+
+from typing import Any
+
+ENTITY_LISTS = ("sources", "capabilities", "suppliers", "systems", "budgets", "rules")
+FILTER_REFERENCES = {"groups": "groups", "suppliers": "suppliers", "systems": "systems",
+                     "capabilities": "capabilities"}
+RULE_FILTERS = ("systems", "select", "among")
+
+
+def _items(doc: dict, key: str) -> list[tuple[int, dict]]:
+    value = doc.get(key)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _known(doc: dict, key: str) -> list[str]:
+    if key == "groups":
+        groups = doc.get("groups")
+        return list(groups) if isinstance(groups, dict) else []
+    return [item["id"] for _, item in _items(doc, key) if isinstance(item.get("id"), str)]
+
+
+def _unknown(path: str, kind: str, name: Any, known: list[str]) -> str:
+    listing = ", ".join(known) if known else "none defined"
+    return f"{path}: unknown {kind} {name!r} (known: {listing})"
+
+
+def _check_names(path: str, names: Any, kind: str, known: list[str]) -> list[str]:
+    if not isinstance(names, list):
+        return []
+    return [_unknown(f"{path}[{j}]", kind, n, known)
+            for j, n in enumerate(names) if isinstance(n, str) and n not in known]
+
+
+def _check_filter(doc: dict, path: str, selection: Any) -> list[str]:
+    if not isinstance(selection, dict):
+        return []
+    problems = []
+    for key, target in FILTER_REFERENCES.items():
+        problems += _check_names(f"{path}.{key}", selection.get(key), key.rstrip("s"),
+                                 _known(doc, target))
+    return problems + _check_filter(doc, f"{path}.not", selection.get("not"))
+
+
+def _check_unique(doc: dict) -> list[str]:
+    problems = []
+    for key in ENTITY_LISTS:
+        seen: dict[str, int] = {}
+        for i, item in _items(doc, key):
+            ident = item.get("id")
+            if isinstance(ident, str) and ident in seen:
+                problems.append(f"{key}[{i}].id: {ident!r} is already used by {key}[{seen[ident]}]")
+            elif isinstance(ident, str):
+                seen[ident] = i
+    return problems
+
+
+def _check_sources(doc: dict) -> list[str]:
+    known = _known(doc, "sources")
+    problems = []
+    for key in ENTITY_LISTS[1:]:
+        for i, item in _items(doc, key):
+            cited = item.get("source")
+            cited = [cited] if isinstance(cited, str) else cited
+            problems += _check_names(f"{key}[{i}].source", cited, "source", known)
+    return [p.replace("].source[0]:", "].source:") for p in problems]
+
+
+def _check_years(doc: dict) -> list[str]:
+    horizon = doc.get("horizon")
+    if not isinstance(horizon, dict):
+        return []
+    start, end = horizon.get("start"), horizon.get("end")
+    if not (isinstance(start, int) and isinstance(end, int)):
+        return []
+    if end < start:
+        return [f"horizon.end: must be ≥ horizon.start ({start})"]
+    problems = []
+    years = doc.get("report_years")
+    for j, year in enumerate(years if isinstance(years, list) else []):
+        if isinstance(year, int) and not start <= year <= end:
+            problems.append(f"report_years[{j}]: {year} is outside the horizon {start}–{end}")
+    for i, rule in _items(doc, "rules"):
+        year = rule.get("year")
+        if isinstance(year, int) and not start <= year <= end:
+            problems.append(f"rules[{i}].year: {year} is outside the horizon {start}–{end}")
+    return problems
+
+
+def reference_problems(doc: dict) -> list[str]:
+    """Every cross-reference problem in a scenario document, as ``path: message``."""
+    capabilities = _known(doc, "capabilities")
+    suppliers = _known(doc, "suppliers")
+    problems = _check_unique(doc) + _check_sources(doc) + _check_years(doc)
+    for i, system in _items(doc, "systems"):
+        supplier = system.get("supplier")
+        if isinstance(supplier, str) and supplier not in suppliers:
+            problems.append(_unknown(f"systems[{i}].supplier", "supplier", supplier, suppliers))
+        contributes = system.get("contributes")
+        for c in contributes if isinstance(contributes, dict) else []:
+            if c not in capabilities:
+                problems.append(_unknown(f"systems[{i}].contributes.{c}", "capability", c,
+                                         capabilities))
+    for i, budget in _items(doc, "budgets"):
+        problems += _check_filter(doc, f"budgets[{i}].eligible", budget.get("eligible"))
+    for i, rule in _items(doc, "rules"):
+        for key in RULE_FILTERS:
+            problems += _check_filter(doc, f"rules[{i}].{key}", rule.get(key))
+        problems += _check_names(f"rules[{i}].capabilities", rule.get("capabilities"),
+                                 "capability", capabilities)
+    group = doc.get("content_group")
+    if isinstance(group, str) and group not in _known(doc, "groups"):
+        problems.append(_unknown("content_group", "group", group, _known(doc, "groups")))
+    return problems

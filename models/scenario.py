@@ -1,0 +1,199 @@
+"""The scenario document (DESIGN §3) as pydantic models.
+
+Unknown keys are errors everywhere (``extra="forbid"``). Cross-references
+(supplier ids, capability ids, groups in filters) are checked in
+``models.references`` so that one report lists every problem at once.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.filters import Filter
+from models.ids import Country, Id
+from models.rules import Rule
+from models.series import Events, Series, expand
+
+
+class Entity(BaseModel):
+    """Anything with an id, and optionally where its figures come from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id
+    source: str | list[str] | None = None
+    """Id (or ids) of entries in the scenario's ``sources``."""
+    estimate: str | None = None
+    """How a figure without a direct source was reached."""
+
+
+class Source(BaseModel):
+    """A public document that figures in the scenario come from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id
+    title: str
+    publisher: str = ""
+    year: int | None = None
+    url: str = ""
+
+
+class Horizon(BaseModel):
+    """Planning years, inclusive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: int = Field(ge=1900, le=2200)
+    end: int = Field(ge=1900, le=2200)
+
+    @property
+    def years(self) -> range:
+        """Every year of the horizon."""
+        return range(self.start, self.end + 1)
+
+
+class Capability(Entity):
+    """A capability area with a requirement to meet."""
+
+    name: str
+    unit: str = "unit"
+    weight: float = Field(default=1.0, gt=0)
+    initial: Series = Field(default=0.0, validate_default=True)
+    requirement: Series
+    consumption: Series = Field(default=0.0, validate_default=True)
+
+
+class Supplier(Entity):
+    """A manufacturer, located in one country."""
+
+    name: str
+    country: Country
+
+
+class Expansion(BaseModel):
+    """Production capacity that can be bought in steps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cost: float = Field(ge=0)
+    """Money per step, paid in the year of the investment."""
+    capacity: float = Field(gt=0)
+    """Extra units per year per step."""
+    ramp_up: int = Field(default=0, ge=0)
+    """Years from investment to first extra output."""
+    max_steps: int = Field(default=1, ge=0)
+
+
+class System(Entity):
+    """Something that can be ordered from a supplier."""
+
+    name: str
+    supplier: str
+    contributes: dict[str, float] = Field(min_length=1)
+    """Capability units per system unit, by capability id."""
+    unit_cost: Series
+    lead_time: int = Field(default=0, ge=0)
+    capacity: Series
+    """Units deliverable per year to this buyer (in the delivery year)."""
+    eu_content: float = Field(default=0.0, ge=0, le=1)
+    interoperability: float = Field(default=1.0, ge=0, le=1)
+    itar: bool = False
+    in_service: bool = False
+    adoption_cost: float = Field(default=0.0, ge=0)
+    integer: bool = True
+    pipeline: Events = Field(default_factory=dict)
+    expansion: Expansion | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class Budget(Entity):
+    """A source of money with a yearly amount."""
+
+    name: str = ""
+    amount: Series
+    carryover: bool = False
+    eligible: Filter = Field(default_factory=Filter)
+
+
+class Objective(BaseModel):
+    """What to minimise first, and what to minimise at that optimum."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    primary: Literal["weighted_gap", "max_gap"] = "weighted_gap"
+    secondary: Literal["cost", "non_eu_spend", "none"] = "cost"
+
+
+class SolverOptions(BaseModel):
+    """Options passed to HiGHS."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit: float = Field(default=60.0, gt=0)
+    """Seconds for the whole solve, both stages."""
+    mip_gap: float = Field(default=1e-4, ge=0, le=1)
+    threads: int | None = Field(default=None, ge=1)
+    seed: int = Field(default=0, ge=0)
+
+
+class Variant(BaseModel):
+    """A named patch of the scenario document (DESIGN §6)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    patch: dict = Field(default_factory=dict)
+
+
+class Scenario(BaseModel):
+    """A whole scenario document, validated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    units: dict[str, str] = Field(default_factory=lambda: {"money": "million EUR"})
+    horizon: Horizon
+    sources: list[Source] = Field(default_factory=list)
+    groups: dict[Id, list[Country]] = Field(default_factory=dict)
+    capabilities: list[Capability] = Field(min_length=1)
+    suppliers: list[Supplier] = Field(min_length=1)
+    systems: list[System] = Field(min_length=1)
+    budgets: list[Budget] = Field(min_length=1)
+    rules: list[Rule] = Field(default_factory=list)
+    objective: Objective = Field(default_factory=Objective)
+    content_group: str | None = None
+    """Origin group for ``eu_content``: default ``safe_eligible``, else ``eu``."""
+    report_years: list[int] = Field(default_factory=list)
+    uncertainty: dict = Field(default_factory=dict)
+    """Distributions of uncertain inputs, used by sweeps (DESIGN §10)."""
+    variants: dict[str, Variant] = Field(default_factory=dict)
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+
+    @property
+    def years(self) -> range:
+        """Every year of the horizon."""
+        return self.horizon.years
+
+    def series(self, values: dict[int, float]) -> dict[int, float]:
+        """A series' value in every year of the horizon."""
+        return expand(values, self.years)
+
+    def supplier_of(self, system: System) -> Supplier:
+        """The supplier of ``system``."""
+        return next(k for k in self.suppliers if k.id == system.supplier)
+
+    def select(self, selection: Filter) -> list[str]:
+        """Ids of the systems a filter selects, in document order."""
+        country = {k.id: k.country for k in self.suppliers}
+        return [
+            s.id
+            for s in self.systems
+            if selection.matches(s, country[s.supplier], self.groups)
+        ]
+
+    @property
+    def enabled_rules(self) -> list[Rule]:
+        """The rules that are switched on."""
+        return [r for r in self.rules if r.enabled]

@@ -1,0 +1,11 @@
+"""Errors that carry what the user must see, and the CLI's exit codes."""
+
+
+class ScenarioError(Exception):
+    """An invalid scenario document: every problem as ``path: message`` (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))

@@ -1,0 +1,257 @@
+"""The Pyomo model of a scenario (DESIGN §4), built in one place.
+
+``build_model`` is pure: no I/O, no solver. It reads as an ordered list of
+``add_*`` calls, one per constraint family; the shared expressions
+(``payment``, ``delivered``, ``level``, ``spend``) are built once here and the
+policy rules in ``optimizer/rules`` add rows that use them.
+
+Symbols (see docs/formulation.md):
+
+=================  ==========================  ==========================================
+symbol             component                   meaning
+=================  ==========================  ==========================================
+x_{s,t}            ``order[s, t]``             units of s ordered in year t
+a_{s,t}            ``adopted[s, t]``           s adopted by year t (binary)
+z_{s,t}            ``expansion_steps[s, t]``   production steps bought for s in year t
+f_{b,s,t}          ``funding[b, s, t]``        money from budget b paying for s in t
+pay_{s,t}          ``payment[s, t]``           what s costs in year t
+d_{s,t}            ``delivered[s, t]``         units of s arriving in year t
+l_{c,t}            ``level[c, t]``             level of capability c in year t
+g_{c,t}            ``gap[c, t]``               shortfall of c against its requirement
+=================  ==========================  ==========================================
+"""
+
+import pyomo.environ as pyo
+
+from models import Scenario
+from optimizer import rules
+
+
+def build_model(scenario: Scenario) -> pyo.ConcreteModel:
+    """The whole model of ``scenario``: variables, constraints, both objectives."""
+    m = pyo.ConcreteModel(name=scenario.name)
+    m.scenario = scenario
+    add_sets(m, scenario)
+    add_orders(m, scenario)
+    add_adoption(m, scenario)
+    add_expansion(m, scenario)
+    add_payments(m, scenario)
+    add_budgets(m, scenario)
+    add_levels(m, scenario)
+    add_gaps(m, scenario)
+    rules.add_all(m, scenario)
+    add_objectives(m, scenario)
+    return m
+
+
+def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """Years, entities, and the sparse index sets where variables can be non-zero."""
+    end = scenario.horizon.end
+    m.YEARS = pyo.Set(initialize=list(scenario.years), ordered=True)
+    m.SYSTEMS = pyo.Set(initialize=[s.id for s in scenario.systems], ordered=True)
+    m.CAPABILITIES = pyo.Set(initialize=[c.id for c in scenario.capabilities], ordered=True)
+    m.BUDGETS = pyo.Set(initialize=[b.id for b in scenario.budgets], ordered=True)
+    m.system = {s.id: s for s in scenario.systems}
+    m.ORDERS = pyo.Set(
+        dimen=2, ordered=True, doc="(s, t) with t + L_s ≤ end: the order arrives in time",
+        initialize=[(s.id, t) for s in scenario.systems for t in scenario.years
+                    if t + s.lead_time <= end],
+    )
+    m.EXPANSIONS = pyo.Set(
+        dimen=2, ordered=True, doc="(s, t): steps bought in t add output by the end",
+        initialize=[(s.id, t) for s in scenario.systems if s.expansion and s.expansion.max_steps
+                    for t in scenario.years
+                    if t + s.expansion.ramp_up <= end and scenario.horizon.start + s.lead_time <= end],
+    )
+    m.ADOPTIONS = pyo.Set(
+        dimen=2, ordered=True, doc="(s, t) for systems that must be adopted before ordering",
+        initialize=[(s, t) for s, t in m.ORDERS
+                    if not m.system[s].in_service and m.system[s].adoption_cost > 0],
+    )
+    m.PAYMENTS = pyo.Set(dimen=2, ordered=True, initialize=sorted(
+        set(m.ORDERS) | set(m.EXPANSIONS), key=lambda st: (m.SYSTEMS.ord(st[0]), st[1])))
+    eligible = {b.id: set(scenario.select(b.eligible)) for b in scenario.budgets}
+    m.FUNDING = pyo.Set(
+        dimen=3, ordered=True, doc="(b, s, t) with s eligible for budget b",
+        initialize=[(b, s, t) for b in m.BUDGETS for s, t in m.PAYMENTS if s in eligible[b]],
+    )
+    m.GAPS = pyo.Set(
+        dimen=2, ordered=True, doc="(c, t) with a positive requirement",
+        initialize=[(c.id, t) for c in scenario.capabilities
+                    for t, r in scenario.series(c.requirement).items() if r > 0],
+    )
+
+
+def order_bound(scenario: Scenario, system_id: str, year: int) -> float:
+    """U_{s,t}: the most of s that capacity lets arrive from an order in ``year``."""
+    s = next(x for x in scenario.systems if x.id == system_id)
+    arrival = year + s.lead_time
+    bound = scenario.series(s.capacity)[arrival]
+    if s.expansion and arrival - s.expansion.ramp_up >= scenario.horizon.start:
+        bound += s.expansion.capacity * s.expansion.max_steps
+    return bound
+
+
+def add_orders(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """x_{s,t}, integer unless the system is divisible, bounded by capacity."""
+    def domain(m: pyo.ConcreteModel, s: str, t: int) -> pyo.Set:
+        return pyo.NonNegativeIntegers if m.system[s].integer else pyo.NonNegativeReals
+
+    m.order = pyo.Var(m.ORDERS, domain=domain,
+                      bounds=lambda m, s, t: (0, order_bound(scenario, s, t)),
+                      doc="x_{s,t}: units ordered")
+
+
+def add_adoption(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """a_{s,t}: a system is adopted once, before or in the year of its first order."""
+    m.adopted = pyo.Var(m.ADOPTIONS, domain=pyo.Binary, doc="a_{s,t}: adopted by year t")
+
+    @m.Constraint(m.ADOPTIONS, doc="x_{s,t} ≤ U_{s,t}·a_{s,t}")
+    def order_needs_adoption(m, s, t):
+        return m.order[s, t] <= m.order[s, t].ub * m.adopted[s, t]
+
+    @m.Constraint(m.ADOPTIONS, doc="a_{s,t} ≥ a_{s,t-1}")
+    def adoption_is_kept(m, s, t):
+        if (s, t - 1) not in m.ADOPTIONS:
+            return pyo.Constraint.Skip
+        return m.adopted[s, t] >= m.adopted[s, t - 1]
+
+
+def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """z_{s,t}: production steps, each adding capacity after its ramp-up."""
+    m.expansion_steps = pyo.Var(m.EXPANSIONS, domain=pyo.NonNegativeIntegers,
+                                bounds=lambda m, s, t: (0, m.system[s].expansion.max_steps),
+                                doc="z_{s,t}: expansion steps bought")
+    expanding = sorted({s for s, _ in m.EXPANSIONS}, key=m.SYSTEMS.ord)
+
+    @m.Constraint(expanding, doc="Σ_t z_{s,t} ≤ max_steps")
+    def expansion_limit(m, s):
+        steps = [m.expansion_steps[s, t] for t in m.YEARS if (s, t) in m.EXPANSIONS]
+        return sum(steps) <= m.system[s].expansion.max_steps
+
+    @m.Constraint(m.ORDERS, doc="x_{s,t−L} ≤ cap_{s,t} + Δ_s·Σ_{τ ≤ t−R} z_{s,τ}")
+    def capacity(m, s, t):
+        system = m.system[s]
+        if system.expansion is None:
+            return pyo.Constraint.Skip  # the variable's bound is the capacity
+        arrival = t + system.lead_time
+        steps = [m.expansion_steps[s, tau] for tau in m.YEARS
+                 if tau <= arrival - system.expansion.ramp_up and (s, tau) in m.EXPANSIONS]
+        cap = scenario.series(system.capacity)[arrival]
+        return m.order[s, t] <= cap + system.expansion.capacity * sum(steps)
+
+
+def add_payments(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """pay_{s,t} = p·x + F·(a_t − a_{t−1}) + K·z, and the budgets that fund it."""
+    price = {s.id: scenario.series(s.unit_cost) for s in scenario.systems}
+
+    @m.Expression(m.PAYMENTS, doc="pay_{s,t}")
+    def payment(m, s, t):
+        system = m.system[s]
+        total = 0
+        if (s, t) in m.ORDERS:
+            total += price[s][t] * m.order[s, t]
+        if (s, t) in m.ADOPTIONS:
+            before = m.adopted[s, t - 1] if (s, t - 1) in m.ADOPTIONS else 0
+            total += system.adoption_cost * (m.adopted[s, t] - before)
+        if (s, t) in m.EXPANSIONS:
+            total += system.expansion.cost * m.expansion_steps[s, t]
+        return total
+
+    m.funding = pyo.Var(m.FUNDING, domain=pyo.NonNegativeReals, doc="f_{b,s,t}")
+
+    @m.Constraint(m.PAYMENTS, doc="Σ_b f_{b,s,t} = pay_{s,t}")
+    def payment_funded(m, s, t):
+        sources = [m.funding[b, s, t] for b in m.BUDGETS if (b, s, t) in m.FUNDING]
+        return sum(sources) == m.payment[s, t]
+
+
+def add_budgets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """Σ_s f_{b,s,t} ≤ amount_{b,t}, or cumulatively with carryover."""
+    by_budget_year: dict[tuple[str, int], list] = {(b, t): [] for b in m.BUDGETS for t in m.YEARS}
+    for b, s, t in m.FUNDING:
+        by_budget_year[b, t].append(m.funding[b, s, t])
+
+    @m.Expression(m.BUDGETS, m.YEARS, doc="spend_{b,t}")
+    def spend(m, b, t):
+        return sum(by_budget_year[b, t])
+
+    budgets = {b.id: b for b in scenario.budgets}
+    amount = {b.id: scenario.series(b.amount) for b in scenario.budgets}
+
+    @m.Constraint(m.BUDGETS, m.YEARS, doc="spend ≤ amount (running sums with carryover)")
+    def budget_limit(m, b, t):
+        if not by_budget_year[b, t] and not budgets[b].carryover:
+            return pyo.Constraint.Skip
+        if budgets[b].carryover:
+            years = [tau for tau in m.YEARS if tau <= t]
+            return sum(m.spend[b, tau] for tau in years) <= sum(amount[b][tau] for tau in years)
+        return m.spend[b, t] <= amount[b][t]
+
+
+def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """d_{s,t} from orders and pipeline; l_{c,t} from initial, deliveries and consumption."""
+    @m.Expression(m.SYSTEMS, m.YEARS, doc="d_{s,t} = x_{s,t−L_s} + pipeline_{s,t}")
+    def delivered(m, s, t):
+        system = m.system[s]
+        ordered = t - system.lead_time
+        new = m.order[s, ordered] if (s, ordered) in m.ORDERS else 0
+        return new + system.pipeline.get(t, 0.0)
+
+    contributors = {c: [(s.id, s.contributes[c]) for s in scenario.systems if c in s.contributes]
+                    for c in m.CAPABILITIES}
+    initial = {c.id: scenario.series(c.initial) for c in scenario.capabilities}
+    consumption = {c.id: scenario.series(c.consumption) for c in scenario.capabilities}
+
+    @m.Expression(m.CAPABILITIES, m.YEARS,
+                  doc="l_{c,t} = i_{c,t} + Σ_s e_{s,c}·Σ_{τ≤t} d_{s,τ} − Σ_{τ≤t} u_{c,τ}")
+    def level(m, c, t):
+        years = [tau for tau in m.YEARS if tau <= t]
+        used = sum(consumption[c][tau] for tau in years)
+        arrived = sum(e * m.delivered[s, tau] for s, e in contributors[c] for tau in years)
+        return initial[c][t] + arrived - used
+
+
+def add_gaps(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """g_{c,t} ≥ r_{c,t} − l_{c,t}, g ≥ 0, where the requirement is positive."""
+    requirement = {c.id: scenario.series(c.requirement) for c in scenario.capabilities}
+    m.gap = pyo.Var(m.GAPS, domain=pyo.NonNegativeReals, doc="g_{c,t}")
+
+    @m.Constraint(m.GAPS, doc="g_{c,t} ≥ r_{c,t} − l_{c,t}")
+    def gap_definition(m, c, t):
+        return m.gap[c, t] >= requirement[c][t] - m.level[c, t]
+
+    weight = {c.id: c.weight for c in scenario.capabilities}
+
+    @m.Expression(m.GAPS, doc="w_c·g_{c,t}/r_{c,t}")
+    def weighted_gap_share(m, c, t):
+        return weight[c] * m.gap[c, t] / requirement[c][t]
+
+
+def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """The primary objective (active), and the secondary with its cap on the primary (inactive).
+
+    The solve step activates the secondary stage once it knows P*.
+    """
+    if scenario.objective.primary == "max_gap":
+        m.max_gap = pyo.Var(domain=pyo.NonNegativeReals, doc="max_{c,t} w_c·g_{c,t}/r_{c,t}")
+
+        @m.Constraint(m.GAPS, doc="max_gap ≥ w_c·g_{c,t}/r_{c,t}")
+        def max_gap_bound(m, c, t):
+            return m.max_gap >= m.weighted_gap_share[c, t]
+
+        m.primary = pyo.Expression(expr=m.max_gap)
+    else:
+        m.primary = pyo.Expression(expr=sum(m.weighted_gap_share[g] for g in m.GAPS))
+    m.primary_objective = pyo.Objective(expr=m.primary, sense=pyo.minimize)
+
+    m.primary_cap = pyo.Param(mutable=True, initialize=0.0, doc="P*·(1+1e-6)+1e-6")
+    m.primary_at_optimum = pyo.Constraint(expr=m.primary <= m.primary_cap)
+    m.primary_at_optimum.deactivate()
+    eu_content = {s.id: s.eu_content for s in scenario.systems}
+    if scenario.objective.secondary == "non_eu_spend":
+        secondary = sum((1 - eu_content[s]) * m.payment[s, t] for s, t in m.PAYMENTS)
+    else:
+        secondary = sum(m.payment[s, t] for s, t in m.PAYMENTS)
+    m.secondary_objective = pyo.Objective(expr=secondary, sense=pyo.minimize)
+    m.secondary_objective.deactivate()

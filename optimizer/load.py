@@ -1,0 +1,216 @@
+"""Loading a scenario: document → patches → validated ``Scenario``.
+
+Order of precedence, last wins: the document as written, then the variant's
+patch, then each ``--set`` in the order given. Every patched value is logged as
+``path: old -> new``. Cross-references are checked after all patches.
+"""
+
+import copy
+import io
+import json
+import logging
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML, YAMLError
+
+from models import Scenario
+from models.references import reference_problems
+from optimizer.errors import ScenarioError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCENARIO = "mini-europe"
+BASELINE = "baseline"
+
+ScenarioLike = str | Path | Mapping | Scenario
+
+
+def _yaml() -> YAML:
+    return YAML(typ="safe", pure=True)  # YAML 1.2: `NO` stays Norway
+
+
+def bundled() -> dict[str, Path]:
+    """The bundled scenarios by name."""
+    folder = resources.files("scenarios")
+    return {Path(f.name).stem: Path(str(f)) for f in folder.iterdir() if f.name.endswith(".yaml")}
+
+
+def read_document(source: str | Path | Mapping) -> dict:
+    """The raw document from a mapping, a YAML/JSON file, or a bundled name."""
+    if isinstance(source, Mapping):
+        return copy.deepcopy(dict(source))
+    path = Path(source)
+    if not path.exists():
+        known = bundled()
+        if str(source) in known:
+            path = known[str(source)]
+        else:
+            raise ScenarioError([f"{source}: no such file, and no bundled scenario of that name "
+                                 f"(bundled: {', '.join(sorted(known))})"])
+    try:
+        text = path.read_text(encoding="utf-8")
+        doc = json.loads(text) if path.suffix == ".json" else _yaml().load(text)
+    except (OSError, UnicodeDecodeError, ValueError, YAMLError) as error:
+        raise ScenarioError([f"{path}: cannot be read: {error}"]) from None
+    if not isinstance(doc, dict):
+        raise ScenarioError([f"{path}: the document must be a mapping of keys to values"])
+    return doc
+
+
+def merge(base: Any, patch: Any, path: str = "") -> Any:
+    """``patch`` merged into ``base`` (DESIGN §6), logging every changed value.
+
+    Mappings merge recursively; a list of objects with ``id`` merges item by
+    item (an unknown id appends); every other value replaces.
+    """
+    if isinstance(base, dict) and isinstance(patch, dict):
+        merged = dict(base)
+        for key, value in patch.items():
+            merged[key] = merge(base.get(key), value, f"{path}.{key}" if path else str(key))
+        return merged
+    if _is_id_list(base) and _is_id_list(patch):
+        merged_list = list(base)
+        index = {item["id"]: i for i, item in enumerate(merged_list)}
+        for item in patch:
+            if item["id"] in index:
+                i = index[item["id"]]
+                merged_list[i] = merge(merged_list[i], item, f"{path}.{item['id']}")
+            else:
+                log.info("%s.%s: added", path, item["id"])
+                merged_list.append(item)
+        return merged_list
+    if base != patch:
+        log.info("%s: %r -> %r", path, base, patch)
+    return copy.deepcopy(patch)
+
+
+def _is_id_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value)
+
+
+def _set_patch(base: Any, keys: list[str], value: Any, assignment: str) -> Any:
+    """The patch that puts ``value`` at ``keys``; a list item is named by its id."""
+    if not keys:
+        return value
+    key, rest = keys[0], keys[1:]
+    if isinstance(base, list):
+        item = next((i for i in base if isinstance(i, dict) and i.get("id") == key), None)
+        if item is None or not rest:
+            known = ", ".join(str(i.get("id")) for i in base if isinstance(i, dict))
+            problem = f"no item with id {key!r} (known: {known})" if item is None else \
+                f"name a field of {key!r}"
+            raise ScenarioError([f"--set {assignment}: {problem}"])
+        return [{"id": key, **_set_patch(item, rest, value, assignment)}]
+    name: Any = int(key) if key.isdigit() else key  # years are integer keys
+    inner = base.get(name) if isinstance(base, dict) else None
+    return {name: _set_patch(inner, rest, value, assignment)}
+
+
+def apply_set(doc: dict, assignment: str) -> dict:
+    """The document with one ``PATH=VALUE`` assignment merged in.
+
+    The path runs through mappings, and through lists by item id
+    (``rules.safe65.value=0.5``); the value is read as YAML, so ``0.5``,
+    ``true`` and ``{2026: 10}`` keep their types.
+    """
+    path, sep, text = assignment.partition("=")
+    keys = path.strip().split(".")
+    if not sep or not all(keys):
+        raise ScenarioError([f"--set {assignment}: expected PATH=VALUE, e.g. rules.safe65.value=0.5"])
+    try:
+        value = _yaml().load(io.StringIO(text))
+    except YAMLError as error:
+        raise ScenarioError([f"--set {assignment}: the value is not valid YAML: {error}"]) from None
+    return merge(doc, _set_patch(doc, keys, value, assignment))
+
+
+def apply_variant(doc: dict, variant: str | None) -> dict:
+    """The document with a named variant's patch merged in (``baseline`` is the document)."""
+    if variant in (None, BASELINE):
+        return doc
+    variants = doc.get("variants") if isinstance(doc.get("variants"), dict) else {}
+    if variant not in variants:
+        known = ", ".join([BASELINE, *variants])
+        raise ScenarioError([f"variant {variant!r}: unknown (known: {known})"])
+    patch = variants[variant].get("patch", {}) if isinstance(variants[variant], dict) else {}
+    log.info("applying variant %s", variant)
+    return merge(doc, patch)
+
+
+def format_location(loc: tuple, doc: dict) -> str:
+    """A pydantic location as a path into the document: ``rules[2] (safe65).value``."""
+    parts: list[str] = []
+    items = list(loc)
+    i = 0
+    while i < len(items):
+        key = items[i]
+        if isinstance(key, int) and parts:
+            parts[-1] += f"[{key}]"
+            if parts[0] == "rules" and len(parts) == 1:
+                rule = doc["rules"][key] if key < len(doc.get("rules", [])) else {}
+                if isinstance(rule, dict) and "id" in rule:
+                    parts[-1] += f" ({rule['id']})"
+                if i + 1 < len(items) and isinstance(rule, dict) and items[i + 1] == rule.get("type"):
+                    i += 1  # drop the discriminator's tag from the path
+        else:
+            parts.append(str(key))
+        i += 1
+    return ".".join(parts) or "(document)"
+
+
+MESSAGES = {
+    "greater_than_equal": "must be ≥ {ge}",
+    "greater_than": "must be > {gt}",
+    "less_than_equal": "must be ≤ {le}",
+    "less_than": "must be < {lt}",
+    "missing": "is required",
+    "extra_forbidden": "unknown key",
+    "too_short": "must have at least {min_length} item(s)",
+    "string_pattern_mismatch": "must be lowercase letters, digits, '_' or '-'",
+}
+
+
+def _message(error: Any) -> str:
+    template = MESSAGES.get(error["type"])
+    context = error.get("ctx") or {}
+    if template is None:
+        return error["msg"].removeprefix("Value error, ")
+    return template.format(**context)
+
+
+def validate(doc: dict) -> Scenario:
+    """A validated ``Scenario``, or a ``ScenarioError`` listing every problem."""
+    problems: list[str] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as error:
+        problems += [f"{format_location(e['loc'], doc)}: {_message(e)}" for e in error.errors()]
+    problems += reference_problems(doc)
+    if problems or scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_scenario(
+    scenario: ScenarioLike | None = None,
+    variant: str | None = None,
+    sets: list[str] | None = None,
+) -> Scenario:
+    """A validated scenario from a path, a bundled name, a mapping or a ``Scenario``.
+
+    ``None`` loads the bundled default. The variant's patch is applied first,
+    then each ``--set`` assignment.
+    """
+    if isinstance(scenario, Scenario):
+        doc = scenario.model_dump(by_alias=True, exclude_none=True)
+    else:
+        doc = read_document(DEFAULT_SCENARIO if scenario is None else scenario)
+    doc = apply_variant(doc, variant)
+    for assignment in sets or []:
+        doc = apply_set(doc, assignment)
+    return validate(doc)

@@ -1,0 +1,231 @@
+"""The ``Result`` of a solve (DESIGN §7): status, objective, tidy frames and KPIs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from models import Scenario, SolverOptions
+
+if TYPE_CHECKING:
+    from optimizer.solve import Stage
+
+COLUMNS = {
+    "orders": ["system", "supplier", "country", "year", "quantity", "unit_cost", "cost",
+               "delivery_year"],
+    "deliveries": ["system", "year", "quantity", "pipeline"],
+    "capabilities": ["capability", "year", "requirement", "level", "gap", "gap_share"],
+    "spending": ["year", "budget", "system", "supplier", "country", "amount"],
+    "investments": ["system", "year", "steps", "cost", "extra_capacity", "first_output_year"],
+    "adoptions": ["system", "year", "cost"],
+}
+ZERO = 1e-7  # solver noise below this is no order, no payment
+MET = 1e-6  # a gap below this share of the requirement counts as met
+
+
+@dataclass
+class Result:
+    """What a solve returns. Frames are empty and KPIs absent unless a plan was found."""
+
+    status: str
+    objective: float | None
+    mip_gap: float | None
+    scenario: Scenario
+    variant: str | None
+    message: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    options: SolverOptions | None = None
+    orders: pd.DataFrame = field(default_factory=lambda: _frame("orders", []))
+    deliveries: pd.DataFrame = field(default_factory=lambda: _frame("deliveries", []))
+    capabilities: pd.DataFrame = field(default_factory=lambda: _frame("capabilities", []))
+    spending: pd.DataFrame = field(default_factory=lambda: _frame("spending", []))
+    investments: pd.DataFrame = field(default_factory=lambda: _frame("investments", []))
+    adoptions: pd.DataFrame = field(default_factory=lambda: _frame("adoptions", []))
+    kpis: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    """For an infeasible scenario: the rules to relax, what was asked, what is reachable."""
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether the solve produced a plan (optimal or stopped at the limit)."""
+        return self.status in ("optimal", "feasible-at-limit")
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables by name."""
+        return {name: getattr(self, name) for name in COLUMNS}
+
+    def audit(self) -> list[str]:
+        """Every constraint the plan violates, re-checked in pandas; empty when valid."""
+        from optimizer.audit import audit
+
+        return audit(self)
+
+    def summary(self) -> dict[str, Any]:
+        """Status, objective, gap, timings and KPIs as plain JSON-ready values."""
+        return {
+            "scenario": self.scenario.name,
+            "variant": self.variant or "baseline",
+            "status": self.status,
+            "message": self.message,
+            "objective": self.objective,
+            "mip_gap": self.mip_gap,
+            "kpis": {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                     for k, v in self.kpis.items()},
+            "timings": self.timings,
+            "conflicts": self.conflicts,
+        }
+
+
+def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=COLUMNS[name])
+
+
+def _value(var: Any, integer: bool) -> float:
+    value = pyo.value(var)
+    if integer:
+        return float(round(value))
+    return 0.0 if abs(value) < ZERO else float(value)
+
+
+def _overall(stages: list[Stage]) -> tuple[str, str]:
+    first = stages[0]
+    if first.status != "optimal" or len(stages) == 1:
+        return first.status, first.message
+    second = stages[1]
+    if second.status == "optimal":
+        return "optimal", "optimal"
+    return "feasible-at-limit", f"primary optimal; secondary stage: {second.message}"
+
+
+def extract(m: pyo.ConcreteModel, scenario: Scenario, variant: str | None,
+            stages: list[Stage], options: SolverOptions) -> Result:
+    """The ``Result`` of a solved model; no values are read unless a plan was found."""
+    status, message = _overall(stages)
+    result = Result(status=status, objective=stages[0].objective, mip_gap=stages[0].gap,
+                    scenario=scenario, variant=variant, message=message, options=options)
+    if not result.has_plan:
+        result.objective = result.mip_gap = None
+        return result
+    if len(stages) > 1 and stages[1].status == "feasible-at-limit":
+        result.mip_gap = stages[1].gap
+    _read_plan(m, scenario, result)
+    result.kpis = kpis(result)
+    return result
+
+
+def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None:
+    country = {k.id: k.country for k in scenario.suppliers}
+    price = {s.id: scenario.series(s.unit_cost) for s in scenario.systems}
+    orders, spending, investments, adoptions, deliveries = [], [], [], [], []
+    for s, t in m.ORDERS:
+        system = m.system[s]
+        quantity = _value(m.order[s, t], system.integer)
+        if quantity > 0:
+            orders.append(dict(system=s, supplier=system.supplier, country=country[system.supplier],
+                               year=t, quantity=quantity, unit_cost=price[s][t],
+                               cost=quantity * price[s][t], delivery_year=t + system.lead_time))
+    for s, t in m.ADOPTIONS:
+        before = _value(m.adopted[s, t - 1], True) if (s, t - 1) in m.ADOPTIONS else 0
+        if _value(m.adopted[s, t], True) > before:
+            adoptions.append(dict(system=s, year=t, cost=m.system[s].adoption_cost))
+    for s, t in m.EXPANSIONS:
+        steps = _value(m.expansion_steps[s, t], True)
+        if steps > 0:
+            expansion = m.system[s].expansion
+            investments.append(dict(system=s, year=t, steps=steps, cost=steps * expansion.cost,
+                                    extra_capacity=steps * expansion.capacity,
+                                    first_output_year=t + expansion.ramp_up))
+    for b, s, t in m.FUNDING:
+        amount = _value(m.funding[b, s, t], False)
+        if amount > 0:
+            supplier = m.system[s].supplier
+            spending.append(dict(year=t, budget=b, system=s, supplier=supplier,
+                                 country=country[supplier], amount=amount))
+    ordered = {(o["system"], o["delivery_year"]): o["quantity"] for o in orders}
+    for s in m.SYSTEMS:
+        for t in m.YEARS:
+            pipeline = m.system[s].pipeline.get(t, 0.0)
+            quantity = ordered.get((s, t), 0.0) + pipeline
+            if quantity > 0:
+                deliveries.append(dict(system=s, year=t, quantity=quantity, pipeline=pipeline))
+    result.orders = _frame("orders", orders)
+    result.spending = _frame("spending", spending)
+    result.investments = _frame("investments", investments)
+    result.adoptions = _frame("adoptions", adoptions)
+    result.deliveries = _frame("deliveries", deliveries)
+    result.capabilities = capability_table(scenario, result.deliveries)
+
+
+def capability_table(scenario: Scenario, deliveries: pd.DataFrame) -> pd.DataFrame:
+    """Levels and gaps per capability and year, from the deliveries."""
+    delivered = deliveries.groupby(["system", "year"])["quantity"].sum().to_dict()
+    rows = []
+    for c in scenario.capabilities:
+        requirement = scenario.series(c.requirement)
+        initial = scenario.series(c.initial)
+        consumption = scenario.series(c.consumption)
+        arrived = used = 0.0
+        for t in scenario.years:
+            arrived += sum(s.contributes[c.id] * delivered.get((s.id, t), 0.0)
+                           for s in scenario.systems if c.id in s.contributes)
+            used += consumption[t]
+            level = initial[t] + arrived - used
+            gap = max(0.0, requirement[t] - level)
+            share = gap / requirement[t] if requirement[t] > 0 else math.nan
+            rows.append(dict(capability=c.id, year=t, requirement=requirement[t], level=level,
+                             gap=gap, gap_share=share))
+    return _frame("capabilities", rows)
+
+
+def primary_values(scenario: Scenario, capabilities: pd.DataFrame) -> dict[str, float]:
+    """``weighted_gap`` and ``max_gap`` of a capability table."""
+    weight = {c.id: c.weight for c in scenario.capabilities}
+    counted = capabilities[capabilities["requirement"] > 0]
+    weighted = counted["gap_share"] * counted["capability"].map(weight)
+    return {"weighted_gap": float(weighted.sum()),
+            "max_gap": float(weighted.max()) if len(weighted) else 0.0}
+
+
+def kpis(result: Result) -> pd.Series:
+    """The KPIs of DESIGN §7, from the result's frames."""
+    scenario, caps, spending = result.scenario, result.capabilities, result.spending
+    values: dict[str, float] = primary_values(scenario, caps)
+    weight = {c.id: c.weight for c in scenario.capabilities}
+    for year in sorted({scenario.horizon.end, *scenario.report_years}):
+        rows = caps[(caps["year"] == year) & (caps["requirement"] > 0)]
+        weights = rows["capability"].map(weight)
+        values[f"gap_{year}"] = float((rows["gap_share"] * weights).sum() / weights.sum()) \
+            if len(rows) else 0.0
+    for c in scenario.capabilities:
+        values[f"first_met.{c.id}"] = first_met(caps[caps["capability"] == c.id])
+    total = float(spending["amount"].sum())
+    values["total_spend"] = total
+    in_any = pd.Series(False, index=spending.index)
+    for group, countries in scenario.groups.items():
+        member = spending["country"].isin(countries)
+        in_any |= member
+        values[f"spend_share.{group}"] = _share(spending.loc[member, "amount"].sum(), total)
+    values["spend_share.other"] = _share(spending.loc[~in_any, "amount"].sum(), total)
+    content = {s.id: s.eu_content for s in scenario.systems}
+    values["eu_content_share"] = _share(
+        (spending["amount"] * spending["system"].map(content)).sum(), total)
+    values["n_system_types"] = float(result.orders["system"].nunique())
+    values["investment"] = float(result.investments["cost"].sum())
+    return pd.Series(values, dtype=float)
+
+
+def first_met(rows: pd.DataFrame) -> float:
+    """The first year from which the requirement is met to the end of the horizon, or NaN."""
+    unmet = rows.loc[rows["gap"] > MET * rows["requirement"].clip(lower=1), "year"]
+    if unmet.empty:
+        return float(rows["year"].min())
+    later = rows.loc[rows["year"] > unmet.max(), "year"]
+    return float(later.min()) if len(later) else math.nan
+
+
+def _share(part: float, total: float) -> float:
+    return float(part / total) if total > 0 else math.nan

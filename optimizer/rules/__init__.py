@@ -1,0 +1,56 @@
+"""Policy rules: one module per rule type, registered by its ``type``.
+
+Each module defines ``TYPE`` (the rule's ``type`` in the document) and
+``add(block, m, scenario, rule)``, which adds the rule's rows to ``block``
+(``m.rules[rule.id]``) using only the core's shared expressions. Adding a rule
+type means adding its module here, its parameter model in ``models.rules``,
+its tests and its entry in ``docs/rules.md``.
+"""
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+import pyomo.environ as pyo
+
+from models import Scenario
+
+AddRule = Callable[[pyo.Block, pyo.ConcreteModel, Scenario, Any], None]
+
+
+def _discover() -> dict[str, AddRule]:
+    registry = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        registry[module.TYPE] = module.add
+    return registry
+
+
+def add_all(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """Give every enabled rule its own block, named by rule id, and add its rows."""
+    enabled = scenario.enabled_rules
+    m.RULES = pyo.Set(initialize=[r.id for r in enabled], ordered=True)
+    m.rules = pyo.Block(m.RULES)
+    for rule in enabled:
+        REGISTRY[rule.type](m.rules[rule.id], m, scenario, rule)
+
+
+def payments_of(m: pyo.ConcreteModel, systems: list[str], year: int | None = None) -> Any:
+    """Σ pay_{s,t} over ``systems`` (and one year, when given)."""
+    chosen = set(systems)
+    return sum(m.payment[s, t] for s, t in m.PAYMENTS
+               if s in chosen and (year is None or t == year))
+
+
+def new_units(m: pyo.ConcreteModel, system: str, year: int | None = None) -> Any:
+    """D_s = Σ_t x_{s,t}, or the units that new orders deliver in ``year``."""
+    lead = m.system[system].lead_time
+    if year is None:
+        return sum(m.order[system, t] for t in m.YEARS if (system, t) in m.ORDERS)
+    ordered = year - lead
+    return m.order[system, ordered] if (system, ordered) in m.ORDERS else 0
+
+
+# Discovered last: the rule modules import the helpers above.
+REGISTRY: dict[str, AddRule] = _discover()

@@ -1,0 +1,1 @@
+"""Bundled scenario files (YAML); a package only so that they install with dualtrack."""
