@@ -5,7 +5,12 @@ document with mistakes of both kinds gets one report listing all of them. A
 part too malformed to read is skipped here: pydantic reports it.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from models.filters import Filter
+
+if TYPE_CHECKING:
+    from models.scenario import Scenario
 
 ENTITY_LISTS = ("sources", "capabilities", "suppliers", "systems", "budgets", "rules")
 FILTER_REFERENCES = {"groups": "groups", "suppliers": "suppliers", "systems": "systems",
@@ -119,3 +124,26 @@ def reference_problems(doc: dict) -> list[str]:
     if isinstance(group, str) and group not in _known(doc, "groups"):
         problems.append(_unknown("content_group", "group", group, _known(doc, "groups")))
     return problems
+
+
+def scenario_warnings(scenario: "Scenario", strict: bool = False) -> list[str]:
+    """Things that are legal but probably not meant: filters that select nothing.
+
+    With ``strict``, also every entity whose figures have neither ``source``
+    nor ``estimate``.
+    """
+    warnings = []
+    for i, budget in enumerate(scenario.budgets):
+        if budget.eligible.model_fields_set and not scenario.select(budget.eligible):
+            warnings.append(f"budgets[{i}].eligible: selects no system")
+    for i, rule in enumerate(scenario.rules):
+        for key in RULE_FILTERS:
+            selection = getattr(rule, key, None)
+            if isinstance(selection, Filter) and not scenario.select(selection):
+                warnings.append(f"rules[{i}] ({rule.id}).{key}: selects no system")
+    if strict:
+        for key in ("capabilities", "systems", "budgets"):
+            for i, entity in enumerate(getattr(scenario, key)):
+                if entity.source is None and entity.estimate is None:
+                    warnings.append(f"{key}[{i}] ({entity.id}): no source and no estimate")
+    return warnings

@@ -24,7 +24,7 @@ COLUMNS = {
     "adoptions": ["system", "year", "cost"],
 }
 ZERO = 1e-7  # solver noise below this is no order, no payment
-MET = 1e-6  # a gap below this share of the requirement counts as met
+MET = 1e-4  # a gap below this share of the requirement counts as met (solver tolerance)
 
 
 @dataclass

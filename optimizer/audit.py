@@ -1,0 +1,327 @@
+"""An independent re-check of a plan against its scenario, in plain pandas.
+
+Nothing here reads the Pyomo model: the plan's frames are checked against the
+scenario document's numbers, constraint family by constraint family, and every
+violation is returned as one line (``capacity[patriot, 2029]: 5 > 4``).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from models import Scenario
+from models.rules import (
+    Deadline,
+    Exclude,
+    Interoperability,
+    MaxSupplierShare,
+    MaxTypes,
+    MinInvestment,
+    Share,
+)
+from optimizer.results import Result
+
+TOLERANCE = 1e-6
+
+
+def _exceeds(value: float, limit: float) -> bool:
+    """``value > limit`` beyond solver tolerance."""
+    return value > limit + TOLERANCE * max(1.0, abs(limit))
+
+
+def _differs(a: float, b: float) -> bool:
+    return abs(a - b) > TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def audit(result: Result) -> list[str]:
+    """Every violated constraint of ``result``'s plan; empty when the plan is valid."""
+    if not result.has_plan:
+        return []
+    checks = [_orders, _capacity, _investments, _adoptions, _payments, _budgets, _levels,
+              _objective]
+    problems = [p for check in checks for p in check(result.scenario, result)]
+    for rule in result.scenario.enabled_rules:
+        problems += [f"rule {rule.id} ({rule.type}): {p}"
+                     for p in RULE_CHECKS[rule.type](result.scenario, result, rule)]
+    return problems
+
+
+def _systems(scenario: Scenario) -> dict[str, Any]:
+    return {s.id: s for s in scenario.systems}
+
+
+def _orders(scenario: Scenario, result: Result) -> list[str]:
+    systems, problems = _systems(scenario), []
+    for row in result.orders.itertuples():
+        s = systems[row.system]
+        where = f"order[{row.system}, {row.year}]"
+        if not scenario.horizon.start <= row.year <= scenario.horizon.end:
+            problems.append(f"{where}: ordered outside the horizon")
+        if row.delivery_year != row.year + s.lead_time or row.delivery_year > scenario.horizon.end:
+            problems.append(f"{where}: delivered in {row.delivery_year}, lead time {s.lead_time}, "
+                            f"horizon ends {scenario.horizon.end}")
+        if row.quantity < 0 or (s.integer and row.quantity != round(row.quantity)):
+            problems.append(f"{where}: quantity {row.quantity} is not a whole non-negative number")
+        price = scenario.series(s.unit_cost)[row.year]
+        if _differs(row.cost, row.quantity * price):
+            problems.append(f"{where}: cost {row.cost} ≠ {row.quantity} × {price}")
+    expected = result.orders.groupby(["system", "delivery_year"])["quantity"].sum().to_dict()
+    for s in scenario.systems:
+        for t in scenario.years:
+            want = expected.get((s.id, t), 0.0) + s.pipeline.get(t, 0.0)
+            got = result.deliveries.loc[(result.deliveries["system"] == s.id)
+                                        & (result.deliveries["year"] == t), "quantity"].sum()
+            if _differs(got, want):
+                problems.append(f"delivery[{s.id}, {t}]: {got} ≠ orders and pipeline {want}")
+    return problems
+
+
+def _capacity(scenario: Scenario, result: Result) -> list[str]:
+    arriving = result.orders.groupby(["system", "delivery_year"])["quantity"].sum()
+    problems = []
+    for (system, year), quantity in arriving.items():
+        s = _systems(scenario)[system]
+        invested = result.investments
+        extra = invested.loc[(invested["system"] == system)
+                             & (invested["first_output_year"] <= year), "extra_capacity"].sum()
+        limit = scenario.series(s.capacity)[year] + extra
+        if _exceeds(quantity, limit):
+            problems.append(f"capacity[{system}, {year}]: {quantity} > {limit}")
+    return problems
+
+
+def _investments(scenario: Scenario, result: Result) -> list[str]:
+    systems, problems = _systems(scenario), []
+    for row in result.investments.itertuples():
+        expansion = systems[row.system].expansion
+        where = f"expansion[{row.system}, {row.year}]"
+        if expansion is None:
+            problems.append(f"{where}: the system has no expansion")
+            continue
+        if (row.first_output_year != row.year + expansion.ramp_up
+                or _differs(row.cost, row.steps * expansion.cost)
+                or _differs(row.extra_capacity, row.steps * expansion.capacity)):
+            problems.append(f"{where}: cost, capacity or first output year do not match the "
+                            "expansion's terms")
+    for system, steps in result.investments.groupby("system")["steps"].sum().items():
+        expansion = systems[system].expansion
+        if expansion is not None and _exceeds(steps, expansion.max_steps):
+            problems.append(f"expansion_limit[{system}]: {steps} steps > {expansion.max_steps}")
+    return problems
+
+
+def _adoptions(scenario: Scenario, result: Result) -> list[str]:
+    problems = []
+    for s in scenario.systems:
+        adopted = result.adoptions[result.adoptions["system"] == s.id]
+        ordered = result.orders.loc[result.orders["system"] == s.id, "year"]
+        needs = not s.in_service and s.adoption_cost > 0
+        if needs and len(ordered) and (adopted.empty or adopted["year"].min() > ordered.min()):
+            problems.append(f"adoption[{s.id}]: ordered in {ordered.min()} before adoption")
+        if len(adopted) > 1:
+            problems.append(f"adoption[{s.id}]: adopted {len(adopted)} times")
+        if len(adopted) and _differs(adopted["cost"].sum(), s.adoption_cost * len(adopted)):
+            problems.append(f"adoption[{s.id}]: cost ≠ adoption_cost {s.adoption_cost}")
+    return problems
+
+
+def payments(result: Result) -> pd.Series:
+    """What each (system, year) costs under the plan: orders, adoption and expansion."""
+    parts = [result.orders.groupby(["system", "year"])["cost"].sum(),
+             result.adoptions.groupby(["system", "year"])["cost"].sum(),
+             result.investments.groupby(["system", "year"])["cost"].sum()]
+    return pd.concat(parts).groupby(level=[0, 1]).sum()
+
+
+def _payments(scenario: Scenario, result: Result) -> list[str]:
+    owed = payments(result)
+    paid = result.spending.groupby(["system", "year"])["amount"].sum()
+    problems = [f"payment[{s}, {t}]: paid {paid.get((s, t), 0.0)} ≠ owed {owed.get((s, t), 0.0)}"
+                for s, t in owed.index.union(paid.index)
+                if _differs(paid.get((s, t), 0.0), owed.get((s, t), 0.0))]
+    for b in scenario.budgets:
+        eligible = set(scenario.select(b.eligible))
+        spent = result.spending[result.spending["budget"] == b.id]
+        for system in sorted(set(spent["system"]) - eligible):
+            problems.append(f"eligibility[{b.id}, {system}]: the budget may not pay for it")
+    return problems
+
+
+def _budgets(scenario: Scenario, result: Result) -> list[str]:
+    problems = []
+    for b in scenario.budgets:
+        amount = pd.Series(scenario.series(b.amount))
+        spent = result.spending[result.spending["budget"] == b.id].groupby("year")["amount"].sum()
+        spent = spent.reindex(amount.index, fill_value=0.0)
+        if b.carryover:
+            spent, amount = spent.cumsum(), amount.cumsum()
+        for year in amount.index:
+            if _exceeds(spent[year], amount[year]):
+                kind = "spent to date" if b.carryover else "spent"
+                problems.append(f"budget[{b.id}, {year}]: {kind} {spent[year]} > {amount[year]}")
+    return problems
+
+
+def levels(scenario: Scenario, result: Result) -> pd.DataFrame:
+    """Capability levels recomputed from deliveries, by cumulative sums."""
+    years = list(scenario.years)
+    by_system = result.deliveries.pivot_table(index="year", columns="system", values="quantity",
+                                              aggfunc="sum").reindex(years, fill_value=0.0)
+    frames = []
+    for c in scenario.capabilities:
+        added = sum((by_system[s.id].fillna(0.0) * s.contributes[c.id] for s in scenario.systems
+                     if c.id in s.contributes and s.id in by_system), pd.Series(0.0, index=years))
+        used = pd.Series(scenario.series(c.consumption)).cumsum()
+        level = pd.Series(scenario.series(c.initial)) + added.cumsum() - used
+        requirement = pd.Series(scenario.series(c.requirement))
+        frames.append(pd.DataFrame({"capability": c.id, "year": years, "weight": c.weight,
+                                    "requirement": requirement.values, "level": level.values}))
+    table = pd.concat(frames, ignore_index=True)
+    table["gap"] = (table["requirement"] - table["level"]).clip(lower=0.0)
+    return table
+
+
+def _levels(scenario: Scenario, result: Result) -> list[str]:
+    mine = levels(scenario, result).set_index(["capability", "year"])
+    theirs = result.capabilities.set_index(["capability", "year"])
+    return [f"level[{c}, {t}]: reported {theirs.at[(c, t), column]} ≠ {mine.at[(c, t), column]}"
+            for c, t in mine.index for column in ("level", "gap")
+            if _differs(theirs.at[(c, t), column], mine.at[(c, t), column])]
+
+
+def _objective(scenario: Scenario, result: Result) -> list[str]:
+    table = levels(scenario, result)
+    table = table[table["requirement"] > 0]
+    shares = table["weight"] * table["gap"] / table["requirement"]
+    primary = shares.sum() if scenario.objective.primary == "weighted_gap" else shares.max()
+    cap = result.objective * (1 + 1e-6) + 1e-6
+    if _exceeds(primary, cap):
+        return [f"objective: the plan's {scenario.objective.primary} {primary} > reported "
+                f"{result.objective}"]
+    return []
+
+
+# Policy rules, one check per type.
+
+def _exclude(scenario: Scenario, result: Result, rule: Exclude) -> list[str]:
+    first = rule.from_year or scenario.horizon.start
+    last = rule.until_year or scenario.horizon.end
+    banned = result.orders[result.orders["system"].isin(scenario.select(rule.systems))
+                           & result.orders["year"].between(first, last)]
+    return [f"{row.system} ordered in {row.year}" for row in banned.itertuples()]
+
+
+def _bounded(rule: Any, part: float, whole: float, where: str) -> list[str]:
+    if rule.bound == "min" and _exceeds(rule.value * whole, part):
+        return [f"{where}: {part} < {rule.value} × {whole}"]
+    if rule.bound == "max" and _exceeds(part, rule.value * whole):
+        return [f"{where}: {part} > {rule.value} × {whole}"]
+    return []
+
+
+def _share(scenario: Scenario, result: Result, rule: Share) -> list[str]:
+    among = scenario.select(rule.among)
+    select = [s for s in scenario.select(rule.select) if s in among]
+    systems = _systems(scenario)
+    if rule.measure == "capability":
+        return _capability_share(scenario, result, rule, among, select)
+    pay = payments(result).rename("amount").reset_index()
+    pay["content"] = pay["system"].map({s: systems[s].eu_content for s in systems})
+    numerator = pay["amount"] * (pay["content"] if rule.measure == "content" else 1.0)
+    in_select, in_among = pay["system"].isin(select), pay["system"].isin(among)
+    if rule.scope == "horizon":
+        groups = {"horizon": pd.Series(True, index=pay.index)}
+    elif rule.scope == "per_year":
+        groups = {str(t): pay["year"] == t for t in scenario.years}
+    else:
+        groups = {c.id: pay["system"].map(lambda s, c=c.id: c in systems[s].contributes)
+                  for c in scenario.capabilities}
+    problems = []
+    for where, mask in groups.items():
+        problems += _bounded(rule, numerator[mask & in_select].sum(),
+                             pay.loc[mask & in_among, "amount"].sum(), where)
+    return problems
+
+
+def _units(scenario: Scenario, result: Result, systems: list[str], capability: str,
+           year: int | None) -> float:
+    orders = result.orders[result.orders["system"].isin(systems)]
+    if year is not None:
+        orders = orders[orders["delivery_year"] == year]
+    contribution = {s.id: s.contributes.get(capability, 0.0) for s in scenario.systems}
+    return float((orders["quantity"] * orders["system"].map(contribution)).sum())
+
+
+def _capability_share(scenario: Scenario, result: Result, rule: Share, among: list[str],
+                      select: list[str]) -> list[str]:
+    years = list(scenario.years) if rule.scope == "per_year" else [None]
+    problems = []
+    for c in scenario.capabilities:
+        for t in years:
+            where = c.id if t is None else f"{c.id}, {t}"
+            problems += _bounded(rule, _units(scenario, result, select, c.id, t),
+                                 _units(scenario, result, among, c.id, t), where)
+    return problems
+
+
+def _interoperability(scenario: Scenario, result: Result, rule: Interoperability) -> list[str]:
+    years = list(scenario.years) if rule.scope == "per_year" else [None]
+    problems = []
+    for c in rule.capabilities or [c.id for c in scenario.capabilities]:
+        for t in years:
+            total = sum((s.interoperability - rule.value)
+                        * _units(scenario, result, [s.id], c, t) for s in scenario.systems)
+            if total < -TOLERANCE:
+                where = c if t is None else f"{c}, {t}"
+                problems.append(f"{where}: average interoperability of new units below "
+                                f"{rule.value}")
+    return problems
+
+
+def _max_supplier_share(scenario: Scenario, result: Result, rule: MaxSupplierShare) -> list[str]:
+    among = scenario.select(rule.select)
+    pay = payments(result).rename("amount").reset_index()
+    pay = pay[pay["system"].isin(among)]
+    supplier = {s.id: s.supplier for s in scenario.systems}
+    by_supplier = pay.groupby(pay["system"].map(supplier))["amount"].sum()
+    total = pay["amount"].sum()
+    return [f"supplier {k}: {v} > {rule.value} × {total}"
+            for k, v in by_supplier.items() if _exceeds(v, rule.value * total)]
+
+
+def _max_types(scenario: Scenario, result: Result, rule: MaxTypes) -> list[str]:
+    ordered = set(result.orders["system"])
+    problems = []
+    for c in rule.capabilities or [c.id for c in scenario.capabilities]:
+        types = [s.id for s in scenario.systems if c in s.contributes and s.id in ordered]
+        if len(types) > rule.value:
+            problems.append(f"{c}: {len(types)} system types ordered ({', '.join(types)}) > "
+                            f"{rule.value}")
+    return problems
+
+
+def _deadline(scenario: Scenario, result: Result, rule: Deadline) -> list[str]:
+    table = levels(scenario, result)
+    late = table[table["capability"].isin(rule.capabilities) & (table["year"] >= rule.year)]
+    return [f"{row.capability}, {row.year}: level {row.level} < {rule.fraction} × "
+            f"{row.requirement}" for row in late.itertuples()
+            if _exceeds(rule.fraction * row.requirement, row.level)]
+
+
+def _min_investment(scenario: Scenario, result: Result, rule: MinInvestment) -> list[str]:
+    chosen = scenario.select(rule.select)
+    invested = result.investments.loc[result.investments["system"].isin(chosen), "cost"].sum()
+    floor = rule.amount if rule.amount is not None else rule.share * payments(result).sum()
+    return [f"investment {invested} < {floor}"] if _exceeds(floor, invested) else []
+
+
+RULE_CHECKS: dict[str, Callable[..., list[str]]] = {
+    "exclude": _exclude,
+    "share": _share,
+    "interoperability": _interoperability,
+    "max_supplier_share": _max_supplier_share,
+    "max_types": _max_types,
+    "deadline": _deadline,
+    "min_investment": _min_investment,
+}

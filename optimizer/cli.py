@@ -1,0 +1,164 @@
+"""The ``dualtrack`` command line: thin commands over ``optimizer``.
+
+Exit codes: 0 ok, 2 invalid input, 3 infeasible, 4 solver failure. Every
+error is mapped to its code inside the command, so typer's test runner sees
+the same codes as a shell.
+"""
+
+import json
+import logging
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from models import Scenario
+from models.references import scenario_warnings
+from optimizer.errors import ScenarioError
+from optimizer.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
+from optimizer.output import OutputExistsError, check_target, write_result
+from optimizer.results import Result
+from optimizer.solve import solve as run_solve
+
+app = typer.Typer(help="dualtrack: what each procurement rule costs in capability, money and years.",
+                  no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_BY_STATUS = {"optimal": 0, "feasible-at-limit": 0, "infeasible": 3, "error": 4}
+
+
+class Format(str, Enum):
+    """How results print on stdout."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ScenarioArg = Annotated[str | None, typer.Argument(
+    help=f"A YAML/JSON file or a bundled name (default: {DEFAULT_SCENARIO}).")]
+VariantOpt = Annotated[str | None, typer.Option("--variant", "-v", help="A variant of the scenario.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE patch; repeatable.")]
+
+
+def _report(lines: list[str]) -> None:
+    for line in lines:
+        err.print(line, markup=False, highlight=False)
+
+
+def _fail(problems: list[str], code: int) -> typer.Exit:
+    _report(problems)
+    return typer.Exit(code=code)
+
+
+def _log_patches() -> None:
+    handler = RichHandler(console=err, show_time=False, show_path=False, show_level=False)
+    logger = logging.getLogger("optimizer.load")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+
+
+@app.command()
+def solve(
+    scenario: ScenarioArg = None,
+    variant: VariantOpt = None,
+    set_: SetOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write tables and manifest here.")]
+    = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds, both stages.")] = None,
+    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
+    threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
+    seed: Annotated[int | None, typer.Option(help="HiGHS random seed.")] = None,
+) -> None:
+    """Solve a scenario and print the plan's KPIs."""
+    _log_patches()
+    try:
+        if out_dir is not None:
+            check_target(out_dir, force)
+        with err.status("solving…"):
+            result = run_solve(scenario, variant, sets=set_, time_limit=time_limit,
+                               mip_gap=mip_gap, threads=threads, seed=seed)
+        if out_dir is not None and result.has_plan:
+            write_result(result, out_dir, force)
+    except (ScenarioError, OutputExistsError) as error:
+        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    _print_result(result, fmt)
+    raise typer.Exit(code=EXIT_BY_STATUS[result.status])
+
+
+def _print_result(result: Result, fmt: Format) -> None:
+    if fmt is Format.json:
+        summary = result.summary()
+        summary["orders"] = result.orders.to_dict(orient="records")
+        print(json.dumps(summary, indent=2, default=str))
+    elif fmt is Format.csv:
+        print(result.kpis.rename_axis("kpi").reset_index(name="value").to_csv(index=False), end="")
+    else:
+        _print_tables(result)
+    if not result.has_plan:
+        problems = [f"{result.status}: {result.message}"]
+        problems += [f"  {c['rule']}: {c['explanation']}" for c in result.conflicts]
+        _report(problems)
+
+
+def _print_tables(result: Result) -> None:
+    head = f"[bold]{result.scenario.name}[/] ({result.variant or 'baseline'}): {result.status}"
+    if result.has_plan:
+        head += f", objective {result.objective:.4g}, gap {result.mip_gap or 0:.2%}"
+        head += f", {result.timings['total']:.2f} s"
+    out.print(head)
+    if not result.has_plan:
+        return
+    kpis = Table("KPI", "value", title="KPIs")
+    for name, value in result.kpis.items():
+        kpis.add_row(name, f"{value:,.4g}")
+    out.print(kpis)
+    orders = Table("year", "system", "supplier", "quantity", "cost", "delivery", title="Orders")
+    for row in result.orders.sort_values(["year", "system"]).itertuples():
+        orders.add_row(str(row.year), row.system, row.supplier, f"{row.quantity:,.4g}",
+                       f"{row.cost:,.1f}", str(row.delivery_year))
+    out.print(orders)
+
+
+@app.command()
+def validate(
+    scenario: Annotated[str, typer.Argument(help="A YAML/JSON file or a bundled name.")],
+    variant: VariantOpt = None,
+    set_: SetOpt = None,
+    strict: Annotated[bool, typer.Option(help="Also warn about figures without a source.")]
+    = False,
+) -> None:
+    """Check a scenario: every problem as a path into the document."""
+    try:
+        loaded = load_scenario(scenario, variant, set_)
+    except ScenarioError as error:
+        raise _fail(error.problems, 2) from None
+    _report([f"warning: {w}" for w in scenario_warnings(loaded, strict)])
+    out.print(f"{loaded.name}: valid ({len(loaded.capabilities)} capabilities, "
+              f"{len(loaded.systems)} systems, {len(loaded.budgets)} budgets, "
+              f"{len(loaded.rules)} rules, {len(loaded.variants)} variants)")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios."""
+    table = Table("name", "description", "variants", title="Bundled scenarios")
+    for name, path in sorted(bundled().items()):
+        doc = read_document(path)
+        default = " (default)" if name == DEFAULT_SCENARIO else ""
+        description = " ".join(str(doc.get("description", "")).split())
+        table.add_row(name + default, description, ", ".join(doc.get("variants", {})))
+    out.print(table)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a scenario document."""
+    print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
