@@ -142,23 +142,26 @@ def apply_variant(doc: dict, variant: str | None) -> dict:
 
 
 def format_location(loc: tuple, doc: dict) -> str:
-    """A pydantic location as a path into the document: ``rules[2] (safe65).value``."""
+    """A pydantic location as a path into the document: ``rules[2] (safe65).value``.
+
+    A rule is named by its id, and the discriminator's tag that pydantic puts
+    into the location is dropped.
+    """
     parts: list[str] = []
     items = list(loc)
-    i = 0
-    while i < len(items):
-        key = items[i]
-        if isinstance(key, int) and parts:
-            parts[-1] += f"[{key}]"
-            if parts[0] == "rules" and len(parts) == 1:
-                rule = doc["rules"][key] if key < len(doc.get("rules", [])) else {}
-                if isinstance(rule, dict) and "id" in rule:
-                    parts[-1] += f" ({rule['id']})"
-                if i + 1 < len(items) and isinstance(rule, dict) and items[i + 1] == rule.get("type"):
-                    i += 1  # drop the discriminator's tag from the path
-        else:
+    while items:
+        key = items.pop(0)
+        if not (isinstance(key, int) and parts):
             parts.append(str(key))
-        i += 1
+            continue
+        parts[-1] += f"[{key}]"
+        if parts == [f"rules[{key}]"]:
+            rules = doc.get("rules") if isinstance(doc.get("rules"), list) else []
+            rule = rules[key] if key < len(rules) and isinstance(rules[key], dict) else {}
+            if "id" in rule:
+                parts[-1] += f" ({rule['id']})"
+            if items and items[0] == rule.get("type"):
+                items.pop(0)
     return ".".join(parts) or "(document)"
 
 
@@ -176,9 +179,10 @@ MESSAGES = {
 
 def _message(error: Any) -> str:
     template = MESSAGES.get(error["type"])
-    context = error.get("ctx") or {}
     if template is None:
         return error["msg"].removeprefix("Value error, ")
+    context = {k: f"{v:g}" if isinstance(v, float) else v
+               for k, v in (error.get("ctx") or {}).items()}
     return template.format(**context)
 
 
