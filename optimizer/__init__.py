@@ -1,6 +1,6 @@
 """dualtrack's engine: load a scenario, build and solve its model, read the plan."""
 
 from optimizer.load import load_scenario
-from optimizer.solve import solve
+from optimizer.solver import solve
 
 __all__ = ["load_scenario", "solve"]

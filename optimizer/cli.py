@@ -22,12 +22,12 @@ from optimizer.errors import ScenarioError
 from optimizer.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
 from optimizer.output import OutputExistsError, check_target, write_result
 from optimizer.results import Result
-from optimizer.solve import solve as run_solve
+from optimizer.solver import solve as run_solve
 
 app = typer.Typer(help="dualtrack: what each procurement rule costs in capability, money and years.",
                   no_args_is_help=True, add_completion=False)
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # problems stay one per line
 
 EXIT_BY_STATUS = {"optimal": 0, "feasible-at-limit": 0, "infeasible": 3, "error": 4}
 
@@ -104,7 +104,7 @@ def _print_result(result: Result, fmt: Format) -> None:
         _print_tables(result)
     if not result.has_plan:
         problems = [f"{result.status}: {result.message}"]
-        problems += [f"  {c['rule']}: {c['explanation']}" for c in result.conflicts]
+        problems += [f"  {c['explanation']}" for c in result.conflicts]
         _report(problems)
 
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML, YAMLError
 
 from models import Scenario
-from models.references import reference_problems
+from models.references import ENTITY_LISTS, reference_problems
 from optimizer.errors import ScenarioError
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,8 @@ def _set_patch(base: Any, keys: list[str], value: Any, assignment: str) -> Any:
         return [{"id": key, **_set_patch(item, rest, value, assignment)}]
     name: Any = int(key) if key.isdigit() else key  # years are integer keys
     inner = base.get(name) if isinstance(base, dict) else None
+    if inner is None and name in ENTITY_LISTS:
+        inner = []  # an absent list of entities has no items to name
     return {name: _set_patch(inner, rest, value, assignment)}
 
 

@@ -12,7 +12,7 @@ import pyomo.environ as pyo
 from models import Scenario, SolverOptions
 
 if TYPE_CHECKING:
-    from optimizer.solve import Stage
+    from optimizer.highs import Stage
 
 COLUMNS = {
     "orders": ["system", "supplier", "country", "year", "quantity", "unit_cost", "cost",

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from optimizer.solve import solve
+from optimizer.solver import solve
 
 START = 2026
 
@@ -43,8 +43,6 @@ _LISTS = {
 def _item(default: dict, given: dict) -> dict:
     item = {**copy.deepcopy(default), **copy.deepcopy(given)}
     item.setdefault("name", item["id"])
-    if "name" not in given and "id" in given:
-        item["name"] = given["id"]
     return item
 
 

@@ -1,0 +1,76 @@
+"""The only code that talks to the solver: HiGHS through Pyomo's persistent interface.
+
+Statuses are decided from the termination condition first, then from whether
+a plan exists; values are loaded into the model only when one does.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
+from pyomo.common.tee import capture_output
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from models import SolverOptions
+
+
+@dataclass
+class Stage:
+    """What one HiGHS run ended with."""
+
+    status: str  # optimal, feasible-at-limit, infeasible or error
+    objective: float | None
+    gap: float | None
+    message: str
+
+
+def _relative_gap(incumbent: float | None, bound: float | None) -> float | None:
+    if incumbent is None or bound is None:
+        return None
+    if abs(incumbent) <= 1e-9:
+        return abs(incumbent - bound)
+    return abs(incumbent - bound) / abs(incumbent)
+
+
+def _stage(results: Any) -> Stage:
+    """Map termination condition first, then solution status, to our status."""
+    condition = results.termination_condition
+    has_plan = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+    incumbent = results.incumbent_objective
+    gap = _relative_gap(incumbent, results.objective_bound)
+    if condition == TerminationCondition.convergenceCriteriaSatisfied and has_plan:
+        return Stage("optimal", incumbent, gap, "optimal")
+    if condition in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit):
+        if has_plan:
+            return Stage("feasible-at-limit", incumbent, gap, "stopped at the time limit")
+        return Stage("error", None, None, "no plan found before the time limit")
+    if condition in (TerminationCondition.provenInfeasible,
+                     TerminationCondition.infeasibleOrUnbounded):
+        return Stage("infeasible", None, None, "the scenario is infeasible")
+    return Stage("error", None, None, f"HiGHS stopped: {condition.name}")
+
+
+class Session:
+    """One persistent HiGHS instance for one model, re-solved after edits."""
+
+    def __init__(self, options: SolverOptions):
+        self.options = options
+        self.solver = Highs()
+
+    def run(self, m: pyo.ConcreteModel, seconds: float, mip_gap: float | None = None) -> Stage:
+        """Solve ``m`` as it stands (active objective and constraints) within ``seconds``."""
+        with capture_output(capture_fd=True):  # highspy prints to stdout: keep --format json clean
+            results = self.solver.solve(
+                m,
+                time_limit=max(seconds, 0.01),
+                rel_gap=self.options.mip_gap if mip_gap is None else mip_gap,
+                threads=self.options.threads,
+                load_solutions=False,
+                raise_exception_on_nonoptimal_result=False,
+                solver_options={"random_seed": self.options.seed},
+            )
+        stage = _stage(results)
+        if stage.status in ("optimal", "feasible-at-limit"):
+            results.solution_loader.load_vars()
+        return stage

@@ -1,0 +1,65 @@
+"""Solving a scenario: load, build, run HiGHS in two stages, read the plan.
+
+Stage one minimises the primary objective to P*. Stage two, unless the
+secondary is ``none``, caps the primary at P*·(1+1e-6)+1e-6 and minimises the
+secondary on the same persistent HiGHS instance. ``time_limit`` covers both.
+An infeasible scenario is explained by ``optimizer.diagnose``.
+"""
+
+import time
+from typing import Any
+
+from models import Scenario, SolverOptions
+from optimizer.diagnose import explain
+from optimizer.formulation import build_model
+from optimizer.highs import Session
+from optimizer.load import ScenarioLike, load_scenario
+from optimizer.results import Result, extract
+
+PRIMARY_TOLERANCE = 1e-6
+
+
+def _options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptions:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return scenario.solver.model_copy(update=given)
+
+
+def solve(
+    scenario: ScenarioLike | None = None,
+    variant: str | None = None,
+    *,
+    sets: list[str] | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    seed: int | None = None,
+) -> Result:
+    """Solve a scenario (a path, a bundled name, a mapping or a ``Scenario``).
+
+    Options given here override the scenario's ``solver`` section. Raises
+    ``ScenarioError`` for an invalid document; an infeasible scenario or a
+    solver failure is a ``Result`` with that status and no plan.
+    """
+    started = time.perf_counter()
+    loaded = load_scenario(scenario, variant, sets)
+    options = _options(loaded, dict(time_limit=time_limit, mip_gap=mip_gap,
+                                    threads=threads, seed=seed))
+    m = build_model(loaded)
+    built = time.perf_counter()
+    session = Session(options)
+    stages = [session.run(m, options.time_limit)]
+    if stages[0].status in ("optimal", "feasible-at-limit") \
+            and loaded.objective.secondary != "none":
+        m.primary_cap.set_value(stages[0].objective * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE)
+        m.primary_at_optimum.activate()
+        m.primary_objective.deactivate()
+        m.secondary_objective.activate()
+        stages.append(session.run(m, options.time_limit - (time.perf_counter() - built)))
+    solved = time.perf_counter()
+    result = extract(m, loaded, variant, stages, options)
+    if result.status == "infeasible":
+        result.conflicts = explain(loaded, options)
+    result.timings = {"build": built - started, "solve": solved - built,
+                      "extract": time.perf_counter() - solved,
+                      "total": time.perf_counter() - started}
+    return result
