@@ -23,7 +23,7 @@ g_{c,t}            ``gap[c, t]``               shortfall of c against its requir
 
 import pyomo.environ as pyo
 
-from models import Scenario
+from models import Scenario, System
 from optimizer import rules
 
 
@@ -82,13 +82,12 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     )
 
 
-def order_bound(scenario: Scenario, system_id: str, year: int) -> float:
+def order_bound(scenario: Scenario, system: System, year: int) -> float:
     """U_{s,t}: the most of s that capacity lets arrive from an order in ``year``."""
-    s = next(x for x in scenario.systems if x.id == system_id)
-    arrival = year + s.lead_time
-    bound = scenario.series(s.capacity)[arrival]
-    if s.expansion and arrival - s.expansion.ramp_up >= scenario.horizon.start:
-        bound += s.expansion.capacity * s.expansion.max_steps
+    arrival = year + system.lead_time
+    bound = scenario.series(system.capacity)[arrival]
+    if system.expansion and arrival - system.expansion.ramp_up >= scenario.horizon.start:
+        bound += system.expansion.capacity * system.expansion.max_steps
     return bound
 
 
@@ -98,7 +97,7 @@ def add_orders(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         return pyo.NonNegativeIntegers if m.system[s].integer else pyo.NonNegativeReals
 
     m.order = pyo.Var(m.ORDERS, domain=domain,
-                      bounds=lambda m, s, t: (0, order_bound(scenario, s, t)),
+                      bounds=lambda m, s, t: (0, order_bound(scenario, m.system[s], t)),
                       doc="x_{s,t}: units ordered")
 
 

@@ -34,18 +34,18 @@ class Result:
     status: str
     objective: float | None
     mip_gap: float | None
-    scenario: Scenario
+    scenario: Scenario = field(repr=False)
     variant: str | None
     message: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     options: SolverOptions | None = None
-    orders: pd.DataFrame = field(default_factory=lambda: _frame("orders", []))
-    deliveries: pd.DataFrame = field(default_factory=lambda: _frame("deliveries", []))
-    capabilities: pd.DataFrame = field(default_factory=lambda: _frame("capabilities", []))
-    spending: pd.DataFrame = field(default_factory=lambda: _frame("spending", []))
-    investments: pd.DataFrame = field(default_factory=lambda: _frame("investments", []))
-    adoptions: pd.DataFrame = field(default_factory=lambda: _frame("adoptions", []))
-    kpis: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    orders: pd.DataFrame = field(default_factory=lambda: _frame("orders", []), repr=False)
+    deliveries: pd.DataFrame = field(default_factory=lambda: _frame("deliveries", []), repr=False)
+    capabilities: pd.DataFrame = field(default_factory=lambda: _frame("capabilities", []), repr=False)
+    spending: pd.DataFrame = field(default_factory=lambda: _frame("spending", []), repr=False)
+    investments: pd.DataFrame = field(default_factory=lambda: _frame("investments", []), repr=False)
+    adoptions: pd.DataFrame = field(default_factory=lambda: _frame("adoptions", []), repr=False)
+    kpis: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     """For an infeasible scenario: the rules to relax, what was asked, what is reachable."""
 
