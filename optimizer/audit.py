@@ -227,7 +227,7 @@ def _share(scenario: Scenario, result: Result, rule: Share) -> list[str]:
     if rule.measure == "capability":
         return _capability_share(scenario, result, rule, among, select)
     pay = payments(result).rename("amount").reset_index()
-    pay["content"] = pay["system"].map({s: systems[s].eu_content for s in systems})
+    pay["content"] = pay["system"].map({s: systems[s].eu_content for s in systems}).astype(float)
     numerator = pay["amount"] * (pay["content"] if rule.measure == "content" else 1.0)
     in_select, in_among = pay["system"].isin(select), pay["system"].isin(among)
     if rule.scope == "horizon":
@@ -235,7 +235,7 @@ def _share(scenario: Scenario, result: Result, rule: Share) -> list[str]:
     elif rule.scope == "per_year":
         groups = {str(t): pay["year"] == t for t in scenario.years}
     else:
-        groups = {c.id: pay["system"].map(lambda s, c=c.id: c in systems[s].contributes)
+        groups = {c.id: pay["system"].map(lambda s, c=c.id: c in systems[s].contributes).astype(bool)
                   for c in scenario.capabilities}
     problems = []
     for where, mask in groups.items():
@@ -250,7 +250,7 @@ def _units(scenario: Scenario, result: Result, systems: list[str], capability: s
     if year is not None:
         orders = orders[orders["delivery_year"] == year]
     contribution = {s.id: s.contributes.get(capability, 0.0) for s in scenario.systems}
-    return float((orders["quantity"] * orders["system"].map(contribution)).sum())
+    return float((orders["quantity"] * orders["system"].map(contribution).astype(float)).sum())
 
 
 def _capability_share(scenario: Scenario, result: Result, rule: Share, among: list[str],

@@ -185,7 +185,7 @@ def primary_values(scenario: Scenario, capabilities: pd.DataFrame) -> dict[str, 
     """``weighted_gap`` and ``max_gap`` of a capability table."""
     weight = {c.id: c.weight for c in scenario.capabilities}
     counted = capabilities[capabilities["requirement"] > 0]
-    weighted = counted["gap_share"] * counted["capability"].map(weight)
+    weighted = counted["gap_share"] * counted["capability"].map(weight).astype(float)
     return {"weighted_gap": float(weighted.sum()),
             "max_gap": float(weighted.max()) if len(weighted) else 0.0}
 
@@ -197,7 +197,7 @@ def kpis(result: Result) -> pd.Series:
     weight = {c.id: c.weight for c in scenario.capabilities}
     for year in sorted({scenario.horizon.end, *scenario.report_years}):
         rows = caps[(caps["year"] == year) & (caps["requirement"] > 0)]
-        weights = rows["capability"].map(weight)
+        weights = rows["capability"].map(weight).astype(float)
         values[f"gap_{year}"] = float((rows["gap_share"] * weights).sum() / weights.sum()) \
             if len(rows) else 0.0
     for c in scenario.capabilities:
@@ -212,7 +212,7 @@ def kpis(result: Result) -> pd.Series:
     values["spend_share.other"] = _share(spending.loc[~in_any, "amount"].sum(), total)
     content = {s.id: s.eu_content for s in scenario.systems}
     values["eu_content_share"] = _share(
-        (spending["amount"] * spending["system"].map(content)).sum(), total)
+        (spending["amount"] * spending["system"].map(content).astype(float)).sum(), total)
     values["n_system_types"] = float(result.orders["system"].nunique())
     values["investment"] = float(result.investments["cost"].sum())
     return pd.Series(values, dtype=float)
