@@ -5,7 +5,9 @@ shortfall), so infeasibility comes from the rules. The smallest sets of
 enabled rules whose removal makes the scenario feasible are found by trying
 sets of growing size (single rules, then pairs, then triples). For a deadline
 in such a set, the reachable fraction of its requirement is found by
-maximising φ subject to l_{c,t} ≥ φ·r_{c,t}, with the rest of the set removed.
+maximising φ subject to l_{c,t} ≥ φ·r_{c,t}, with the rest of the set removed; for a share, an interoperability floor, a
+supplier cap, a type limit or an investment floor, the tightest value that is
+still feasible is found by bisection on its parameter.
 """
 
 from itertools import combinations
@@ -52,18 +54,84 @@ def reachable_fraction(scenario: Scenario, rule: Deadline, options: SolverOption
     return pyo.value(m.reachable) if stage.status in HAS_PLAN else None
 
 
+BISECTIONS = 10  # the reachable value of a share or amount to 0.1 % of its range
+
+
+def _with_value(scenario: Scenario, rule: Any, name: str, value: float) -> Scenario:
+    rules = [r.model_copy(update={name: value}) if r.id == rule.id else r for r in scenario.rules]
+    return scenario.model_copy(update={"rules": rules})
+
+
+def _parameter(rule: Any) -> tuple[str, float, float] | None:
+    """The rule's numeric parameter: its name, the value asked, and its loosest value."""
+    if rule.type == "share":
+        return "value", rule.value, 0.0 if rule.bound == "min" else 1.0
+    if rule.type == "interoperability":
+        return "value", rule.value, 0.0
+    if rule.type == "max_supplier_share":
+        return "value", rule.value, 1.0
+    if rule.type == "min_investment":
+        return ("amount", rule.amount, 0.0) if rule.amount is not None else ("share", rule.share, 0.0)
+    return None
+
+
+def reachable_value(scenario: Scenario, rule: Any, options: SolverOptions) -> float | None:
+    """The tightest value of the rule's parameter that the rest of the scenario allows."""
+    if rule.type == "max_types":
+        for value in range(rule.value + 1, len(scenario.systems) + 1):
+            if feasible(_with_value(scenario, rule, "value", value), options):
+                return float(value)
+        return None
+    parameter = _parameter(rule)
+    if parameter is None:
+        return None
+    name, tight, loose = parameter
+    if not feasible(_with_value(scenario, rule, name, loose), options):
+        return None
+    for _ in range(BISECTIONS):
+        middle = (tight + loose) / 2
+        if feasible(_with_value(scenario, rule, name, middle), options):
+            loose = middle
+        else:
+            tight = middle
+    return loose
+
+
+def _words(rule: Any, asked: float, reachable: float) -> str:
+    """What is reachable, in the analyst's words."""
+    if rule.type == "deadline":
+        return (f"at most {reachable:.0%} of the requirement can be reached by {rule.year} "
+                f"(asked {asked:.0%})")
+    if rule.type == "share" and rule.bound == "min":
+        return f"a {rule.measure} share of at most {reachable:.1%} can be reached (asked {asked:.0%})"
+    if rule.type == "share":
+        return f"a {rule.measure} share below {reachable:.1%} cannot be kept (asked {asked:.0%})"
+    if rule.type == "interoperability":
+        return f"an average interoperability of at most {reachable:.3f} is possible (asked {asked})"
+    if rule.type == "max_supplier_share":
+        return f"no supplier cap below {reachable:.1%} can be met (asked {asked:.0%})"
+    if rule.type == "max_types":
+        return f"at least {reachable:.0f} system types are needed (asked at most {asked:.0f})"
+    if rule.share is not None:
+        return f"at most {reachable:.1%} of spending can go to expansion (asked {asked:.0%})"
+    return f"at most {reachable:,.0f} can be invested in expansion (asked {asked:,.0f})"
+
+
 def _conflict(scenario: Scenario, rule: Any, others: list[str], options: SolverOptions) -> dict:
     conflict = {"rule": rule.id, "type": rule.type, "relax_with": others,
                 "asked": None, "reachable": None}
-    together = f" together with {', '.join(others)}" if others else ""
-    if isinstance(rule, Deadline) and not others:
-        fraction = reachable_fraction(scenario, rule, options)
-        conflict.update(asked=rule.fraction, reachable=fraction)
-        if fraction is not None:
-            conflict["explanation"] = (
-                f"deadline {rule.id}: at most {fraction:.0%} of the requirement can be reached "
-                f"by {rule.year} (asked {rule.fraction:.0%})")
+    if not others and rule.type != "exclude":
+        if isinstance(rule, Deadline):
+            asked, reachable = rule.fraction, reachable_fraction(scenario, rule, options)
+        else:
+            asked = rule.value if rule.type in ("share", "interoperability", "max_supplier_share",
+                                                "max_types") else _parameter(rule)[1]
+            reachable = reachable_value(scenario, rule, options)
+        if reachable is not None:
+            conflict.update(asked=asked, reachable=reachable,
+                            explanation=f"{rule.type} {rule.id}: {_words(rule, asked, reachable)}")
             return conflict
+    together = f" together with {', '.join(others)}" if others else ""
     conflict["explanation"] = (f"{rule.type} {rule.id}: cannot be met{together}; relaxing it"
                                f"{together} makes the scenario feasible")
     return conflict
@@ -83,3 +151,14 @@ def explain(scenario: Scenario, options: SolverOptions) -> list[dict]:
             return [_conflict(scenario, rule, [r.id for r in found if r is not rule], options)
                     for found in sets for rule in found]
     return []
+
+
+def summary(conflicts: list[dict]) -> str:
+    """One line saying what to relax."""
+    if not conflicts:
+        return f"the scenario is infeasible, and no set of up to {LARGEST_SET} rules explains it"
+    if all(not c["relax_with"] for c in conflicts):
+        if len(conflicts) == 1:
+            return "the scenario is infeasible; relax this rule:"
+        return "the scenario is infeasible; relax any one of these rules:"
+    return "the scenario is infeasible; relax one of these sets of rules together:"

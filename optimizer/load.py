@@ -84,7 +84,7 @@ def merge(base: Any, patch: Any, path: str = "") -> Any:
                 merged_list.append(item)
         return merged_list
     if base != patch:
-        log.info("%s: %r -> %r", path, base, patch)
+        log.info("%s: %s -> %r", path, "(unset)" if base is None else repr(base), patch)
     return copy.deepcopy(patch)
 
 

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from models import Scenario, SolverOptions
-from optimizer.diagnose import explain
+from optimizer.diagnose import explain, summary
 from optimizer.formulation import build_model
 from optimizer.highs import Session
 from optimizer.load import ScenarioLike, load_scenario
@@ -59,6 +59,7 @@ def solve(
     result = extract(m, loaded, variant, stages, options)
     if result.status == "infeasible":
         result.conflicts = explain(loaded, options)
+        result.message = summary(result.conflicts)
     result.timings = {"build": built - started, "solve": solved - built,
                       "extract": time.perf_counter() - solved,
                       "total": time.perf_counter() - started}
