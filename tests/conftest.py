@@ -11,8 +11,9 @@ item's ``id``. The singular keys ``capability``, ``supplier``, ``system`` and
 Money is in million EUR; the numbers are small and round so that every
 optimum in the tests can be worked out by hand.
 
-``solve_audited(doc, **options)`` solves a document with ``mip_gap`` 0 (unless
-given), asserts that ``Result.audit()`` finds nothing, and returns the result.
+``solve_audited(doc, **options)`` solves a document with ``optimizer.solve``
+(``mip_gap`` 0 unless given), asserts that ``Result.audit()`` finds nothing,
+and returns the result. ``micro`` and ``solve_audited`` are also fixtures.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from optimizer.solver import solve
+from optimizer import solve  # the public API (DESIGN §8), whatever module holds it
 
 START = 2026
 
