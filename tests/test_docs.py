@@ -1,0 +1,42 @@
+"""Every example in the README runs: the Python blocks, and each `dualtrack` line of its usage block."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def blocks(language):
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def usage_lines():
+    usage = blocks("sh")[2]  # after the two quick-start commands
+    return [line.split("#")[0].strip() for line in usage.splitlines() if line.strip()]
+
+
+def test_quick_start_is_exactly_two_commands():
+    first, second = blocks("sh")[:2]
+    assert "dualtrack solve" in first and first.count("\n") == 1
+    assert "pytest" in second and second.count("\n") == 1
+
+
+@pytest.mark.parametrize("code", blocks("python"))
+def test_python_examples_run(code):
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["result"].audit() == []
+
+
+@pytest.mark.parametrize("line", usage_lines())
+def test_usage_lines_run(line, tmp_path):
+    args = shlex.split(line)[1:]
+    args = [str(tmp_path / "out") if a == "results/" else a for a in args]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
