@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.ids import Country
+
 if TYPE_CHECKING:
     from models.scenario import System
 
@@ -23,7 +25,7 @@ class Filter(BaseModel):
 
     groups: list[str] | None = None
     """Supplier country in any of these named groups."""
-    countries: list[str] | None = None
+    countries: list[Country] | None = None
     """Supplier country is one of these ISO alpha-2 codes."""
     suppliers: list[str] | None = None
     """Supplier id is one of these."""

@@ -18,6 +18,13 @@ FILTER_REFERENCES = {"groups": "groups", "suppliers": "suppliers", "systems": "s
 RULE_FILTERS = ("systems", "select", "among")
 
 
+def rule_path(doc: dict, index: int) -> str:
+    """``rules[2] (safe65)``: a rule named by its place and its id."""
+    rule = doc["rules"][index]
+    ident = rule.get("id") if isinstance(rule, dict) else None
+    return f"rules[{index}] ({ident})" if isinstance(ident, str) else f"rules[{index}]"
+
+
 def _items(doc: dict, key: str) -> list[tuple[int, dict]]:
     value = doc.get(key)
     if not isinstance(value, list):
@@ -95,7 +102,8 @@ def _check_years(doc: dict) -> list[str]:
     for i, rule in _items(doc, "rules"):
         year = rule.get("year")
         if isinstance(year, int) and not start <= year <= end:
-            problems.append(f"rules[{i}].year: {year} is outside the horizon {start}–{end}")
+            problems.append(f"{rule_path(doc, i)}.year: {year} is outside the horizon "
+                            f"{start}–{end}")
     return problems
 
 
@@ -117,9 +125,12 @@ def reference_problems(doc: dict) -> list[str]:
         problems += _check_filter(doc, f"budgets[{i}].eligible", budget.get("eligible"))
     for i, rule in _items(doc, "rules"):
         for key in RULE_FILTERS:
-            problems += _check_filter(doc, f"rules[{i}].{key}", rule.get(key))
-        problems += _check_names(f"rules[{i}].capabilities", rule.get("capabilities"),
+            problems += _check_filter(doc, f"{rule_path(doc, i)}.{key}", rule.get(key))
+        problems += _check_names(f"{rule_path(doc, i)}.capabilities", rule.get("capabilities"),
                                  "capability", capabilities)
+    variants = doc.get("variants")
+    if isinstance(variants, dict) and "baseline" in variants:
+        problems.append("variants.baseline: the name is reserved for the scenario as written")
     group = doc.get("content_group")
     if isinstance(group, str) and group not in _known(doc, "groups"):
         problems.append(_unknown("content_group", "group", group, _known(doc, "groups")))

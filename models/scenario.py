@@ -5,7 +5,7 @@ Unknown keys are errors everywhere (``extra="forbid"``). Cross-references
 ``models.references`` so that one report lists every problem at once.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -90,7 +90,7 @@ class System(Entity):
 
     name: str
     supplier: str
-    contributes: dict[str, float] = Field(min_length=1)
+    contributes: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1)
     """Capability units per system unit, by capability id."""
     unit_cost: Series
     lead_time: int = Field(default=0, ge=0)
@@ -175,6 +175,13 @@ class Scenario(BaseModel):
     def years(self) -> range:
         """Every year of the horizon."""
         return self.horizon.years
+
+    @property
+    def content_group_name(self) -> str | None:
+        """The group ``eu_content`` is measured against: as given, else safe_eligible, else eu."""
+        if self.content_group is not None:
+            return self.content_group
+        return next((g for g in ("safe_eligible", "eu") if g in self.groups), None)
 
     def series(self, values: dict[int, float]) -> dict[int, float]:
         """A series' value in every year of the horizon."""

@@ -32,7 +32,7 @@ _SCHEMA = {
 }
 
 Series = Annotated[
-    dict[int, Annotated[float, Field(ge=0)]],
+    Annotated[dict[int, Annotated[float, Field(ge=0)]], Field(min_length=1)],
     BeforeValidator(_to_mapping),
     WithJsonSchema(_SCHEMA),
 ]

@@ -205,8 +205,8 @@ def _objective(scenario: Scenario, result: Result) -> list[str]:
 # Policy rules, one check per type.
 
 def _exclude(scenario: Scenario, result: Result, rule: Exclude) -> list[str]:
-    first = rule.from_year or scenario.horizon.start
-    last = rule.until_year or scenario.horizon.end
+    first = scenario.horizon.start if rule.from_year is None else rule.from_year
+    last = scenario.horizon.end if rule.until_year is None else rule.until_year
     banned = result.orders[result.orders["system"].isin(scenario.select(rule.systems))
                            & result.orders["year"].between(first, last)]
     return [f"{row.system} ordered in {row.year}" for row in banned.itertuples()]

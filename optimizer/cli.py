@@ -6,6 +6,7 @@ the same codes as a shell.
 """
 
 import json
+import math
 import logging
 from enum import Enum
 from pathlib import Path
@@ -108,6 +109,12 @@ def _print_result(result: Result, fmt: Format) -> None:
         _report(problems)
 
 
+def _kpi_text(name: str, value: float) -> str:
+    if name.startswith("first_met."):
+        return "never" if math.isnan(value) else f"{value:.0f}"
+    return f"{value:,.4g}"
+
+
 def _print_tables(result: Result) -> None:
     head = f"[bold]{result.scenario.name}[/] ({result.variant or 'baseline'}): {result.status}"
     if result.has_plan:
@@ -118,7 +125,7 @@ def _print_tables(result: Result) -> None:
         return
     kpis = Table("KPI", "value", title="KPIs")
     for name, value in result.kpis.items():
-        kpis.add_row(name, f"{value:,.4g}")
+        kpis.add_row(name, _kpi_text(name, value))
     out.print(kpis)
     orders = Table("year", "system", "supplier", "quantity", "cost", "delivery", title="Orders")
     for row in result.orders.sort_values(["year", "system"]).itertuples():

@@ -72,7 +72,7 @@ def merge(base: Any, patch: Any, path: str = "") -> Any:
         for key, value in patch.items():
             merged[key] = merge(base.get(key), value, f"{path}.{key}" if path else str(key))
         return merged
-    if _is_id_list(base) and _is_id_list(patch):
+    if _is_id_list(base) and _is_id_list(patch) and patch:  # an empty list clears
         merged_list = list(base)
         index = {item["id"]: i for i, item in enumerate(merged_list)}
         for item in patch:

@@ -8,6 +8,7 @@ new one is in place.
 
 import hashlib
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -24,6 +25,12 @@ class OutputExistsError(Exception):
     """The output folder exists and holds files; ``--force`` replaces it."""
 
     exit_code = 2
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def check_target(out: Path, force: bool) -> None:
@@ -82,6 +89,7 @@ def manifest(result: Result, files: list[str]) -> dict:
         "status": result.status,
         "objective": result.objective,
         "mip_gap": result.mip_gap,
+        "content_group": result.scenario.content_group_name,
         "solver": {"name": "highs", **(result.options.model_dump() if result.options else {})},
         "versions": versions(),
         "timings": result.timings,
@@ -96,6 +104,7 @@ def write_result(result: Result, out: Path, force: bool = False) -> Path:
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; an output folder is not
     try:
         files = _write_files(result, staging)
         text = json.dumps(manifest(result, files), indent=2, ensure_ascii=False)

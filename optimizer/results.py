@@ -110,8 +110,6 @@ def extract(m: pyo.ConcreteModel, scenario: Scenario, variant: str | None,
     if not result.has_plan:
         result.objective = result.mip_gap = None
         return result
-    if len(stages) > 1 and stages[1].status == "feasible-at-limit":
-        result.mip_gap = stages[1].gap
     _read_plan(m, scenario, result)
     result.kpis = kpis(result)
     return result

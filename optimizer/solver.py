@@ -57,10 +57,12 @@ def solve(
         stages.append(session.run(m, options.time_limit - (time.perf_counter() - built)))
     solved = time.perf_counter()
     result = extract(m, loaded, variant, stages, options)
+    extracted = time.perf_counter()
+    result.timings = {"build": built - started, "solve": solved - built,
+                      "extract": extracted - solved}
     if result.status == "infeasible":
         result.conflicts = explain(loaded, options)
         result.message = summary(result.conflicts)
-    result.timings = {"build": built - started, "solve": solved - built,
-                      "extract": time.perf_counter() - solved,
-                      "total": time.perf_counter() - started}
+        result.timings["diagnose"] = time.perf_counter() - extracted
+    result.timings["total"] = time.perf_counter() - started
     return result

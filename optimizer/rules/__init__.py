@@ -36,6 +36,19 @@ def add_all(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         REGISTRY[rule.type](m.rules[rule.id], m, scenario, rule)
 
 
+def row(relation: Any) -> Any:
+    """A constraint rule's return value; a relation between plain numbers is decided here.
+
+    A row whose sums are empty (nothing can be ordered or paid there) is a
+    bool, which Pyomo rejects: it holds trivially or cannot hold at all.
+    """
+    if relation is True:
+        return pyo.Constraint.Skip
+    if relation is False:
+        return pyo.Constraint.Infeasible
+    return relation
+
+
 def payments_of(m: pyo.ConcreteModel, systems: list[str], year: int | None = None) -> Any:
     """Σ pay_{s,t} over ``systems`` (and one year, when given)."""
     return sum(m.payment[s, t] for s in systems for t in m.YEARS

@@ -13,7 +13,7 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import Interoperability
-from optimizer.rules import new_units
+from optimizer.rules import new_units, row
 
 TYPE = "interoperability"
 
@@ -29,6 +29,4 @@ def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario,
     def average_interoperability(b, c, t):
         terms = [(m.system[s].interoperability - rule.value) * m.system[s].contributes[c]
                  * new_units(m, s, t) for s in m.SYSTEMS if c in m.system[s].contributes]
-        if not terms:
-            return pyo.Constraint.Skip
-        return sum(terms) >= 0
+        return row(sum(terms) >= 0)

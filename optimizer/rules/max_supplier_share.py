@@ -12,7 +12,7 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import MaxSupplierShare
-from optimizer.rules import payments_of
+from optimizer.rules import payments_of, row
 
 TYPE = "max_supplier_share"
 
@@ -26,4 +26,4 @@ def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario,
     @block.Constraint(suppliers, doc="Σ_{s of k} pay ≤ v·Σ_A pay")
     def supplier_share(b, k):
         own = [s for s in among if m.system[s].supplier == k]
-        return payments_of(m, own) <= rule.value * payments_of(m, among)
+        return row(payments_of(m, own) <= rule.value * payments_of(m, among))

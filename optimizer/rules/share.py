@@ -21,17 +21,15 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import Share
-from optimizer.rules import new_units, payments_of
+from optimizer.rules import new_units, payments_of, row
 
 TYPE = "share"
 
 
 def _row(rule: Share, part: Any, whole: Any) -> Any:
-    if isinstance(part, int | float) and isinstance(whole, int | float):
-        return pyo.Constraint.Skip  # nothing can be bought here: the share is void
     if rule.bound == "min":
-        return part >= rule.value * whole
-    return part <= rule.value * whole
+        return row(part >= rule.value * whole)
+    return row(part <= rule.value * whole)
 
 
 def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Share) -> None:
