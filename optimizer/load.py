@@ -23,7 +23,7 @@ from optimizer.errors import ScenarioError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SCENARIO = "mini-europe"
+DEFAULT_SCENARIO = "europe-2030"
 BASELINE = "baseline"
 
 ScenarioLike = str | Path | Mapping | Scenario

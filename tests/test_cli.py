@@ -18,19 +18,19 @@ def run(*args):
 def test_solve_default_prints_an_optimal_plan():
     result = run("solve")
     assert result.exit_code == 0, result.output
-    assert "mini-europe (baseline): optimal" in result.stdout
+    assert "europe-2030 (baseline): optimal" in result.stdout
     assert "weighted_gap" in result.stdout
 
 
 def test_solve_json_is_machine_readable():
-    result = run("solve", "mini-europe", "--variant", "no-safe", "--format", "json")
+    result = run("solve", "teaching-155", "--variant", "no-us", "--format", "json")
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
     assert summary["status"] == "optimal"
-    assert summary["variant"] == "no-safe"
+    assert summary["variant"] == "no-us"
     # no SAFE money: nothing is paid from it, and the gap is larger than with it
     assert summary["kpis"]["weighted_gap"] > json.loads(
-        run("solve", "--format", "json").stdout)["kpis"]["weighted_gap"]
+        run("solve", "teaching-155", "--format", "json").stdout)["kpis"]["weighted_gap"]
 
 
 def test_solve_csv_lists_kpis():
@@ -70,7 +70,7 @@ def test_solver_failure_exits_4(monkeypatch):
 
 def test_out_writes_whole_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / "run"
-    first = run("solve", "--out", out)
+    first = run("solve", "teaching-155", "--out", out)
     assert first.exit_code == 0, first.output
     files = {p.name for p in out.iterdir()}
     assert {"orders.csv", "orders.parquet", "kpis.csv", "result.xlsx", "manifest.json",
@@ -80,27 +80,27 @@ def test_out_writes_whole_and_refuses_to_overwrite(tmp_path):
     assert set(manifest["files"]) == files
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    second = run("solve", "--variant", "no-safe", "--out", out)
+    second = run("solve", "teaching-155", "--variant", "no-us", "--out", out)
     assert second.exit_code == 2
     assert "--force" in second.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
-    forced = run("solve", "--variant", "no-safe", "--out", out, "--force")
+    forced = run("solve", "teaching-155", "--variant", "no-us", "--out", out, "--force")
     assert forced.exit_code == 0
-    assert json.loads((out / "manifest.json").read_text())["variant"] == "no-safe"
+    assert json.loads((out / "manifest.json").read_text())["variant"] == "no-us"
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging or old folder left
 
 
 def test_out_into_an_existing_empty_folder_is_allowed(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
-    assert run("solve", "--out", out).exit_code == 0
+    assert run("solve", "teaching-155", "--out", out).exit_code == 0
     assert (out / "manifest.json").exists()
 
 
 def test_scenarios_and_schema():
     listed = run("scenarios")
-    assert listed.exit_code == 0 and "mini-europe" in listed.stdout
+    assert listed.exit_code == 0 and all(n in listed.stdout for n in ("europe-2030 (default)", "poland-2035", "teaching-155"))
     schema = json.loads(run("schema").stdout)
     assert "systems" in schema["properties"]
 

@@ -1,4 +1,4 @@
-"""Every example in the README runs: the Python blocks, and each `dualtrack` line of its usage block."""
+"""Every example runs: the README's and docs' Python blocks, and each `dualtrack` usage line."""
 
 import re
 import shlex
@@ -9,11 +9,13 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+PAGES = [README] + [page.read_text() for page in sorted((ROOT / "docs").glob("*.md"))]
 
 
-def blocks(language):
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+def blocks(language, pages=(README,)):
+    return [b for page in pages for b in re.findall(rf"```{language}\n(.*?)```", page, flags=re.S)]
 
 
 def usage_lines():
@@ -27,7 +29,7 @@ def test_quick_start_is_exactly_two_commands():
     assert "pytest" in second and second.count("\n") == 1
 
 
-@pytest.mark.parametrize("code", blocks("python"))
+@pytest.mark.parametrize("code", blocks("python", PAGES))
 def test_python_examples_run(code):
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)

@@ -68,9 +68,9 @@ def test_json_file_loads(tmp_path):
 
 
 def test_bundled_name_loads_and_unknown_name_lists_bundled():
-    assert load_scenario("mini-europe").name == "mini-europe"
+    assert load_scenario("teaching-155").name == "teaching-155"
     problems = problems_of("no-such-scenario")
-    assert "mini-europe" in problems[0]
+    assert "europe-2030, poland-2035, teaching-155" in problems[0]
 
 
 def test_merge_by_id_appends_unknown_and_replaces_plain_values():
