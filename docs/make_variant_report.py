@@ -51,7 +51,8 @@ def _findings(kpis: pd.DataFrame) -> list[str]:
             f"- **{variant}** {direction} the weighted gap"
             + (f" by {abs(gap):.3g} gap-years ({gap / base['weighted_gap']:+.1%})"
                if abs(gap) > 1e-6 and base["weighted_gap"] > 0 else " unchanged")
-            + f"; spending {spend:+,.0f} M EUR; European share of spending {share * 100:+.1f} points.")
+            + f"; spending {spend:+,.0f} M EUR; European share of spending "
+            f"{round(share * 100, 1) + 0.0:+.1f} points.")  # + 0.0: no "-0.0"
     return lines
 
 
