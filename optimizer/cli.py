@@ -112,7 +112,7 @@ def _print_result(result: Result, fmt: Format) -> None:
 def _kpi_text(name: str, value: float) -> str:
     if name.startswith("first_met."):
         return "never" if math.isnan(value) else f"{value:.0f}"
-    return f"{value:,.4g}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def _print_tables(result: Result) -> None:
@@ -127,10 +127,14 @@ def _print_tables(result: Result) -> None:
     for name, value in result.kpis.items():
         kpis.add_row(name, _kpi_text(name, value))
     out.print(kpis)
-    orders = Table("year", "system", "supplier", "quantity", "cost", "delivery", title="Orders")
-    for row in result.orders.sort_values(["year", "system"]).itertuples():
-        orders.add_row(str(row.year), row.system, row.supplier, f"{row.quantity:,.4g}",
-                       f"{row.cost:,.1f}", str(row.delivery_year))
+    orders = Table("system", "supplier", "quantity", "cost", "ordered", "delivered",
+                   title="Orders by system (cost in the scenario's money unit)")
+    by_system = result.orders.groupby(["system", "supplier"], sort=False).agg(
+        quantity=("quantity", "sum"), cost=("cost", "sum"), first=("year", "min"),
+        last=("year", "max"), arrives=("delivery_year", "min"), ends=("delivery_year", "max"))
+    for row in by_system.sort_values("cost", ascending=False).reset_index().itertuples():
+        orders.add_row(row.system, row.supplier, f"{row.quantity:,.4g}", f"{row.cost:,.0f}",
+                       f"{row.first}–{row.last}", f"{row.arrives}–{row.ends}")
     out.print(orders)
 
 
