@@ -4,6 +4,7 @@ Statuses are decided from the termination condition first, then from whether
 a plan exists; values are loaded into the model only when one does.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models import SolverOptions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,10 +54,24 @@ def _stage(results: Any) -> Stage:
     return Stage("error", None, None, f"HiGHS stopped: {condition.name}")
 
 
+_PROCESS_THREADS: list[int | None] = []  # HiGHS fixes its thread count at the first solve
+
+
 class Session:
-    """One persistent HiGHS instance for one model, re-solved after edits."""
+    """One persistent HiGHS instance for one model, re-solved after edits.
+
+    HiGHS's thread pool is process-wide: a later solve that asks for another
+    ``threads`` value fails. The first value asked for in a process is kept,
+    and a different later request is logged and ignored.
+    """
 
     def __init__(self, options: SolverOptions):
+        if not _PROCESS_THREADS:
+            _PROCESS_THREADS.append(options.threads)
+        elif options.threads != _PROCESS_THREADS[0]:
+            log.warning("threads=%s ignored: this process already runs HiGHS with threads=%s",
+                        options.threads, _PROCESS_THREADS[0])
+            options = options.model_copy(update={"threads": _PROCESS_THREADS[0]})
         self.options = options
         self.solver = Highs()
 

@@ -1,0 +1,53 @@
+"""The solve step: statuses from HiGHS's answers, and values read only from a plan."""
+
+from types import SimpleNamespace
+
+import pytest
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+
+from optimizer import solve
+from optimizer.highs import _stage
+
+
+def answer(condition, solution, incumbent=None, bound=None):
+    return SimpleNamespace(termination_condition=condition, solution_status=solution,
+                           incumbent_objective=incumbent, objective_bound=bound)
+
+
+@pytest.mark.parametrize(("condition", "solution", "status"), [
+    (TerminationCondition.convergenceCriteriaSatisfied, SolutionStatus.optimal, "optimal"),
+    (TerminationCondition.maxTimeLimit, SolutionStatus.feasible, "feasible-at-limit"),
+    (TerminationCondition.maxTimeLimit, SolutionStatus.noSolution, "error"),
+    (TerminationCondition.provenInfeasible, SolutionStatus.noSolution, "infeasible"),
+    (TerminationCondition.infeasibleOrUnbounded, SolutionStatus.noSolution, "infeasible"),
+    # an unbounded model may report a "feasible" point: the condition decides first
+    (TerminationCondition.unbounded, SolutionStatus.feasible, "error"),
+    (TerminationCondition.error, SolutionStatus.noSolution, "error"),
+])
+def test_status_follows_termination_condition_first(condition, solution, status):
+    assert _stage(answer(condition, solution, 2.0, 1.0)).status == status
+
+
+def test_gap_at_the_limit_is_relative_to_the_incumbent():
+    stage = _stage(answer(TerminationCondition.maxTimeLimit, SolutionStatus.feasible, 2.0, 1.5))
+    assert stage.gap == pytest.approx(0.25)
+
+
+def test_an_infeasible_result_carries_no_plan(micro):
+    # Requirement 10 by 2026 but nothing can arrive before 2027 (lead time 1): infeasible.
+    doc = micro(years=2, system={"lead_time": 1},
+                rules=[{"id": "now", "type": "deadline", "capabilities": ["cap"], "year": 2026}])
+    result = solve(doc)
+    assert result.status == "infeasible"
+    assert result.objective is None and result.kpis.empty and result.orders.empty
+    assert result.audit() == []
+    assert [c["rule"] for c in result.conflicts] == ["now"]
+    assert result.conflicts[0]["reachable"] == pytest.approx(0.0)
+
+
+def test_a_later_solve_asking_other_threads_still_solves(micro):
+    # HiGHS fixes its threads per process; the first value is kept and the solve still runs.
+    first = solve(micro())
+    second = solve(micro(), threads=1)
+    assert first.status == second.status == "optimal"
+    assert second.objective == pytest.approx(first.objective)
