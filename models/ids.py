@@ -23,7 +23,6 @@ ISO_ALPHA2 = frozenset(
 )
 
 
-
 def _iso_alpha2(code: str) -> str:
     if code not in ISO_ALPHA2:
         raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")

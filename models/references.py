@@ -13,8 +13,12 @@ if TYPE_CHECKING:
     from models.scenario import Scenario
 
 ENTITY_LISTS = ("sources", "capabilities", "suppliers", "systems", "budgets", "rules")
-FILTER_REFERENCES = {"groups": "groups", "suppliers": "suppliers", "systems": "systems",
-                     "capabilities": "capabilities"}
+FILTER_REFERENCES = {
+    "groups": "groups",
+    "suppliers": "suppliers",
+    "systems": "systems",
+    "capabilities": "capabilities",
+}
 RULE_FILTERS = ("systems", "select", "among")
 
 
@@ -47,8 +51,11 @@ def _unknown(path: str, kind: str, name: Any, known: list[str]) -> str:
 def _check_names(path: str, names: Any, kind: str, known: list[str]) -> list[str]:
     if not isinstance(names, list):
         return []
-    return [_unknown(f"{path}[{j}]", kind, n, known)
-            for j, n in enumerate(names) if isinstance(n, str) and n not in known]
+    return [
+        _unknown(f"{path}[{j}]", kind, n, known)
+        for j, n in enumerate(names)
+        if isinstance(n, str) and n not in known
+    ]
 
 
 def _check_filter(doc: dict, path: str, selection: Any) -> list[str]:
@@ -56,8 +63,9 @@ def _check_filter(doc: dict, path: str, selection: Any) -> list[str]:
         return []
     problems = []
     for key, target in FILTER_REFERENCES.items():
-        problems += _check_names(f"{path}.{key}", selection.get(key), key.rstrip("s"),
-                                 _known(doc, target))
+        problems += _check_names(
+            f"{path}.{key}", selection.get(key), key.rstrip("s"), _known(doc, target)
+        )
     return problems + _check_filter(doc, f"{path}.not", selection.get("not"))
 
 
@@ -102,8 +110,9 @@ def _check_years(doc: dict) -> list[str]:
     for i, rule in _items(doc, "rules"):
         year = rule.get("year")
         if isinstance(year, int) and not start <= year <= end:
-            problems.append(f"{rule_path(doc, i)}.year: {year} is outside the horizon "
-                            f"{start}–{end}")
+            problems.append(
+                f"{rule_path(doc, i)}.year: {year} is outside the horizon {start}–{end}"
+            )
     return problems
 
 
@@ -119,15 +128,20 @@ def reference_problems(doc: dict) -> list[str]:
         contributes = system.get("contributes")
         for c in contributes if isinstance(contributes, dict) else []:
             if c not in capabilities:
-                problems.append(_unknown(f"systems[{i}].contributes.{c}", "capability", c,
-                                         capabilities))
+                problems.append(
+                    _unknown(f"systems[{i}].contributes.{c}", "capability", c, capabilities)
+                )
     for i, budget in _items(doc, "budgets"):
         problems += _check_filter(doc, f"budgets[{i}].eligible", budget.get("eligible"))
     for i, rule in _items(doc, "rules"):
         for key in RULE_FILTERS:
             problems += _check_filter(doc, f"{rule_path(doc, i)}.{key}", rule.get(key))
-        problems += _check_names(f"{rule_path(doc, i)}.capabilities", rule.get("capabilities"),
-                                 "capability", capabilities)
+        problems += _check_names(
+            f"{rule_path(doc, i)}.capabilities",
+            rule.get("capabilities"),
+            "capability",
+            capabilities,
+        )
     variants = doc.get("variants")
     if isinstance(variants, dict) and "baseline" in variants:
         problems.append("variants.baseline: the name is reserved for the scenario as written")

@@ -195,9 +195,7 @@ class Scenario(BaseModel):
         """Ids of the systems a filter selects, in document order."""
         country = {k.id: k.country for k in self.suppliers}
         return [
-            s.id
-            for s in self.systems
-            if selection.matches(s, country[s.supplier], self.groups)
+            s.id for s in self.systems if selection.matches(s, country[s.supplier], self.groups)
         ]
 
     @property

@@ -38,12 +38,22 @@ def audit(result: Result) -> list[str]:
     """Every violated constraint of ``result``'s plan; empty when the plan is valid."""
     if not result.has_plan:
         return []
-    checks = [_orders, _capacity, _investments, _adoptions, _payments, _budgets, _levels,
-              _objective]
+    checks = [
+        _orders,
+        _capacity,
+        _investments,
+        _adoptions,
+        _payments,
+        _budgets,
+        _levels,
+        _objective,
+    ]
     problems = [p for check in checks for p in check(result.scenario, result)]
     for rule in result.scenario.enabled_rules:
-        problems += [f"rule {rule.id} ({rule.type}): {p}"
-                     for p in RULE_CHECKS[rule.type](result.scenario, result, rule)]
+        problems += [
+            f"rule {rule.id} ({rule.type}): {p}"
+            for p in RULE_CHECKS[rule.type](result.scenario, result, rule)
+        ]
     return problems
 
 
@@ -59,8 +69,10 @@ def _orders(scenario: Scenario, result: Result) -> list[str]:
         if not scenario.horizon.start <= row.year <= scenario.horizon.end:
             problems.append(f"{where}: ordered outside the horizon")
         if row.delivery_year != row.year + s.lead_time or row.delivery_year > scenario.horizon.end:
-            problems.append(f"{where}: delivered in {row.delivery_year}, lead time {s.lead_time}, "
-                            f"horizon ends {scenario.horizon.end}")
+            problems.append(
+                f"{where}: delivered in {row.delivery_year}, lead time {s.lead_time}, "
+                f"horizon ends {scenario.horizon.end}"
+            )
         if row.quantity < 0 or (s.integer and row.quantity != round(row.quantity)):
             problems.append(f"{where}: quantity {row.quantity} is not a whole non-negative number")
         price = scenario.series(s.unit_cost)[row.year]
@@ -70,8 +82,9 @@ def _orders(scenario: Scenario, result: Result) -> list[str]:
     for s in scenario.systems:
         for t in scenario.years:
             want = expected.get((s.id, t), 0.0) + s.pipeline.get(t, 0.0)
-            got = result.deliveries.loc[(result.deliveries["system"] == s.id)
-                                        & (result.deliveries["year"] == t), "quantity"].sum()
+            got = result.deliveries.loc[
+                (result.deliveries["system"] == s.id) & (result.deliveries["year"] == t), "quantity"
+            ].sum()
             if _differs(got, want):
                 problems.append(f"delivery[{s.id}, {t}]: {got} ≠ orders and pipeline {want}")
     return problems
@@ -83,8 +96,10 @@ def _capacity(scenario: Scenario, result: Result) -> list[str]:
     for (system, year), quantity in arriving.items():
         s = _systems(scenario)[system]
         invested = result.investments
-        extra = invested.loc[(invested["system"] == system)
-                             & (invested["first_output_year"] <= year), "extra_capacity"].sum()
+        extra = invested.loc[
+            (invested["system"] == system) & (invested["first_output_year"] <= year),
+            "extra_capacity",
+        ].sum()
         limit = scenario.series(s.capacity)[year] + extra
         if _exceeds(quantity, limit):
             problems.append(f"capacity[{system}, {year}]: {quantity} > {limit}")
@@ -99,11 +114,14 @@ def _investments(scenario: Scenario, result: Result) -> list[str]:
         if expansion is None:
             problems.append(f"{where}: the system has no expansion")
             continue
-        if (row.first_output_year != row.year + expansion.ramp_up
-                or _differs(row.cost, row.steps * expansion.cost)
-                or _differs(row.extra_capacity, row.steps * expansion.capacity)):
-            problems.append(f"{where}: cost, capacity or first output year do not match the "
-                            "expansion's terms")
+        if (
+            row.first_output_year != row.year + expansion.ramp_up
+            or _differs(row.cost, row.steps * expansion.cost)
+            or _differs(row.extra_capacity, row.steps * expansion.capacity)
+        ):
+            problems.append(
+                f"{where}: cost, capacity or first output year do not match the expansion's terms"
+            )
     for system, steps in result.investments.groupby("system")["steps"].sum().items():
         expansion = systems[system].expansion
         if expansion is not None and _exceeds(steps, expansion.max_steps):
@@ -128,18 +146,22 @@ def _adoptions(scenario: Scenario, result: Result) -> list[str]:
 
 def payments(result: Result) -> pd.Series:
     """What each (system, year) costs under the plan: orders, adoption and expansion."""
-    parts = [result.orders.groupby(["system", "year"])["cost"].sum(),
-             result.adoptions.groupby(["system", "year"])["cost"].sum(),
-             result.investments.groupby(["system", "year"])["cost"].sum()]
+    parts = [
+        result.orders.groupby(["system", "year"])["cost"].sum(),
+        result.adoptions.groupby(["system", "year"])["cost"].sum(),
+        result.investments.groupby(["system", "year"])["cost"].sum(),
+    ]
     return pd.concat(parts).groupby(level=[0, 1]).sum()
 
 
 def _payments(scenario: Scenario, result: Result) -> list[str]:
     owed = payments(result)
     paid = result.spending.groupby(["system", "year"])["amount"].sum()
-    problems = [f"payment[{s}, {t}]: paid {paid.get((s, t), 0.0)} ≠ owed {owed.get((s, t), 0.0)}"
-                for s, t in owed.index.union(paid.index)
-                if _differs(paid.get((s, t), 0.0), owed.get((s, t), 0.0))]
+    problems = [
+        f"payment[{s}, {t}]: paid {paid.get((s, t), 0.0)} ≠ owed {owed.get((s, t), 0.0)}"
+        for s, t in owed.index.union(paid.index)
+        if _differs(paid.get((s, t), 0.0), owed.get((s, t), 0.0))
+    ]
     for b in scenario.budgets:
         eligible = set(scenario.select(b.eligible))
         spent = result.spending[result.spending["budget"] == b.id]
@@ -166,17 +188,33 @@ def _budgets(scenario: Scenario, result: Result) -> list[str]:
 def levels(scenario: Scenario, result: Result) -> pd.DataFrame:
     """Capability levels recomputed from deliveries, by cumulative sums."""
     years = list(scenario.years)
-    by_system = result.deliveries.pivot_table(index="year", columns="system", values="quantity",
-                                              aggfunc="sum").reindex(years, fill_value=0.0)
+    by_system = result.deliveries.pivot_table(
+        index="year", columns="system", values="quantity", aggfunc="sum"
+    ).reindex(years, fill_value=0.0)
     frames = []
     for c in scenario.capabilities:
-        added = sum((by_system[s.id].fillna(0.0) * s.contributes[c.id] for s in scenario.systems
-                     if c.id in s.contributes and s.id in by_system), pd.Series(0.0, index=years))
+        added = sum(
+            (
+                by_system[s.id].fillna(0.0) * s.contributes[c.id]
+                for s in scenario.systems
+                if c.id in s.contributes and s.id in by_system
+            ),
+            pd.Series(0.0, index=years),
+        )
         used = pd.Series(scenario.series(c.consumption)).cumsum()
         level = pd.Series(scenario.series(c.initial)) + added.cumsum() - used
         requirement = pd.Series(scenario.series(c.requirement))
-        frames.append(pd.DataFrame({"capability": c.id, "year": years, "weight": c.weight,
-                                    "requirement": requirement.values, "level": level.values}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "capability": c.id,
+                    "year": years,
+                    "weight": c.weight,
+                    "requirement": requirement.values,
+                    "level": level.values,
+                }
+            )
+        )
     table = pd.concat(frames, ignore_index=True)
     table["gap"] = (table["requirement"] - table["level"]).clip(lower=0.0)
     return table
@@ -185,9 +223,12 @@ def levels(scenario: Scenario, result: Result) -> pd.DataFrame:
 def _levels(scenario: Scenario, result: Result) -> list[str]:
     mine = levels(scenario, result).set_index(["capability", "year"])
     theirs = result.capabilities.set_index(["capability", "year"])
-    return [f"level[{c}, {t}]: reported {theirs.at[(c, t), column]} ≠ {mine.at[(c, t), column]}"
-            for c, t in mine.index for column in ("level", "gap")
-            if _differs(theirs.at[(c, t), column], mine.at[(c, t), column])]
+    return [
+        f"level[{c}, {t}]: reported {theirs.at[(c, t), column]} ≠ {mine.at[(c, t), column]}"
+        for c, t in mine.index
+        for column in ("level", "gap")
+        if _differs(theirs.at[(c, t), column], mine.at[(c, t), column])
+    ]
 
 
 def _objective(scenario: Scenario, result: Result) -> list[str]:
@@ -197,18 +238,23 @@ def _objective(scenario: Scenario, result: Result) -> list[str]:
     primary = shares.sum() if scenario.objective.primary == "weighted_gap" else shares.max()
     cap = result.objective * (1 + 1e-6) + 1e-6
     if _exceeds(primary, cap):
-        return [f"objective: the plan's {scenario.objective.primary} {primary} > reported "
-                f"{result.objective}"]
+        return [
+            f"objective: the plan's {scenario.objective.primary} {primary} > reported "
+            f"{result.objective}"
+        ]
     return []
 
 
 # Policy rules, one check per type.
 
+
 def _exclude(scenario: Scenario, result: Result, rule: Exclude) -> list[str]:
     first = scenario.horizon.start if rule.from_year is None else rule.from_year
     last = scenario.horizon.end if rule.until_year is None else rule.until_year
-    banned = result.orders[result.orders["system"].isin(scenario.select(rule.systems))
-                           & result.orders["year"].between(first, last)]
+    banned = result.orders[
+        result.orders["system"].isin(scenario.select(rule.systems))
+        & result.orders["year"].between(first, last)
+    ]
     return [f"{row.system} ordered in {row.year}" for row in banned.itertuples()]
 
 
@@ -235,17 +281,21 @@ def _share(scenario: Scenario, result: Result, rule: Share) -> list[str]:
     elif rule.scope == "per_year":
         groups = {str(t): pay["year"] == t for t in scenario.years}
     else:
-        groups = {c.id: pay["system"].map(lambda s, c=c.id: c in systems[s].contributes).astype(bool)
-                  for c in scenario.capabilities}
+        groups = {
+            c.id: pay["system"].map(lambda s, c=c.id: c in systems[s].contributes).astype(bool)
+            for c in scenario.capabilities
+        }
     problems = []
     for where, mask in groups.items():
-        problems += _bounded(rule, numerator[mask & in_select].sum(),
-                             pay.loc[mask & in_among, "amount"].sum(), where)
+        problems += _bounded(
+            rule, numerator[mask & in_select].sum(), pay.loc[mask & in_among, "amount"].sum(), where
+        )
     return problems
 
 
-def _units(scenario: Scenario, result: Result, systems: list[str], capability: str,
-           year: int | None) -> float:
+def _units(
+    scenario: Scenario, result: Result, systems: list[str], capability: str, year: int | None
+) -> float:
     orders = result.orders[result.orders["system"].isin(systems)]
     if year is not None:
         orders = orders[orders["delivery_year"] == year]
@@ -253,15 +303,20 @@ def _units(scenario: Scenario, result: Result, systems: list[str], capability: s
     return float((orders["quantity"] * orders["system"].map(contribution).astype(float)).sum())
 
 
-def _capability_share(scenario: Scenario, result: Result, rule: Share, among: list[str],
-                      select: list[str]) -> list[str]:
+def _capability_share(
+    scenario: Scenario, result: Result, rule: Share, among: list[str], select: list[str]
+) -> list[str]:
     years = list(scenario.years) if rule.scope == "per_year" else [None]
     problems = []
     for c in scenario.capabilities:
         for t in years:
             where = c.id if t is None else f"{c.id}, {t}"
-            problems += _bounded(rule, _units(scenario, result, select, c.id, t),
-                                 _units(scenario, result, among, c.id, t), where)
+            problems += _bounded(
+                rule,
+                _units(scenario, result, select, c.id, t),
+                _units(scenario, result, among, c.id, t),
+                where,
+            )
     return problems
 
 
@@ -270,12 +325,15 @@ def _interoperability(scenario: Scenario, result: Result, rule: Interoperability
     problems = []
     for c in rule.capabilities or [c.id for c in scenario.capabilities]:
         for t in years:
-            total = sum((s.interoperability - rule.value)
-                        * _units(scenario, result, [s.id], c, t) for s in scenario.systems)
+            total = sum(
+                (s.interoperability - rule.value) * _units(scenario, result, [s.id], c, t)
+                for s in scenario.systems
+            )
             if total < -TOLERANCE:
                 where = c if t is None else f"{c}, {t}"
-                problems.append(f"{where}: average interoperability of new units below "
-                                f"{rule.value}")
+                problems.append(
+                    f"{where}: average interoperability of new units below {rule.value}"
+                )
     return problems
 
 
@@ -286,8 +344,11 @@ def _max_supplier_share(scenario: Scenario, result: Result, rule: MaxSupplierSha
     supplier = {s.id: s.supplier for s in scenario.systems}
     by_supplier = pay.groupby(pay["system"].map(supplier))["amount"].sum()
     total = pay["amount"].sum()
-    return [f"supplier {k}: {v} > {rule.value} × {total}"
-            for k, v in by_supplier.items() if _exceeds(v, rule.value * total)]
+    return [
+        f"supplier {k}: {v} > {rule.value} × {total}"
+        for k, v in by_supplier.items()
+        if _exceeds(v, rule.value * total)
+    ]
 
 
 def _max_types(scenario: Scenario, result: Result, rule: MaxTypes) -> list[str]:
@@ -296,17 +357,20 @@ def _max_types(scenario: Scenario, result: Result, rule: MaxTypes) -> list[str]:
     for c in rule.capabilities or [c.id for c in scenario.capabilities]:
         types = [s.id for s in scenario.systems if c in s.contributes and s.id in ordered]
         if len(types) > rule.value:
-            problems.append(f"{c}: {len(types)} system types ordered ({', '.join(types)}) > "
-                            f"{rule.value}")
+            problems.append(
+                f"{c}: {len(types)} system types ordered ({', '.join(types)}) > {rule.value}"
+            )
     return problems
 
 
 def _deadline(scenario: Scenario, result: Result, rule: Deadline) -> list[str]:
     table = levels(scenario, result)
     late = table[table["capability"].isin(rule.capabilities) & (table["year"] >= rule.year)]
-    return [f"{row.capability}, {row.year}: level {row.level} < {rule.fraction} × "
-            f"{row.requirement}" for row in late.itertuples()
-            if _exceeds(rule.fraction * row.requirement, row.level)]
+    return [
+        f"{row.capability}, {row.year}: level {row.level} < {rule.fraction} × {row.requirement}"
+        for row in late.itertuples()
+        if _exceeds(rule.fraction * row.requirement, row.level)
+    ]
 
 
 def _min_investment(scenario: Scenario, result: Result, rule: MinInvestment) -> list[str]:

@@ -6,9 +6,9 @@ the same codes as a shell.
 """
 
 import json
-import math
 import logging
-from enum import Enum
+import math
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -25,15 +25,18 @@ from optimizer.output import OutputExistsError, check_target, write_result
 from optimizer.results import Result
 from optimizer.solver import solve as run_solve
 
-app = typer.Typer(help="dualtrack: what each procurement rule costs in capability, money and years.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="dualtrack: what each procurement rule costs in capability, money and years.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # problems stay one per line
 
 EXIT_BY_STATUS = {"optimal": 0, "feasible-at-limit": 0, "infeasible": 3, "error": 4}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """How results print on stdout."""
 
     table = "table"
@@ -41,9 +44,13 @@ class Format(str, Enum):
     csv = "csv"
 
 
-ScenarioArg = Annotated[str | None, typer.Argument(
-    help=f"A YAML/JSON file or a bundled name (default: {DEFAULT_SCENARIO}).")]
-VariantOpt = Annotated[str | None, typer.Option("--variant", "-v", help="A variant of the scenario.")]
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help=f"A YAML/JSON file or a bundled name (default: {DEFAULT_SCENARIO})."),
+]
+VariantOpt = Annotated[
+    str | None, typer.Option("--variant", "-v", help="A variant of the scenario.")
+]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE patch; repeatable.")]
 
 
@@ -69,8 +76,9 @@ def solve(
     scenario: ScenarioArg = None,
     variant: VariantOpt = None,
     set_: SetOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Write tables and manifest here.")]
-    = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write tables and manifest here.")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
     force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
     time_limit: Annotated[float | None, typer.Option(help="Seconds, both stages.")] = None,
@@ -84,8 +92,15 @@ def solve(
         if out_dir is not None:
             check_target(out_dir, force)
         with err.status("solving…"):
-            result = run_solve(scenario, variant, sets=set_, time_limit=time_limit,
-                               mip_gap=mip_gap, threads=threads, seed=seed)
+            result = run_solve(
+                scenario,
+                variant,
+                sets=set_,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                threads=threads,
+                seed=seed,
+            )
         if out_dir is not None and result.has_plan:
             write_result(result, out_dir, force)
     except (ScenarioError, OutputExistsError) as error:
@@ -127,14 +142,32 @@ def _print_tables(result: Result) -> None:
     for name, value in result.kpis.items():
         kpis.add_row(name, _kpi_text(name, value))
     out.print(kpis)
-    orders = Table("system", "supplier", "quantity", "cost", "ordered", "delivered",
-                   title="Orders by system (cost in the scenario's money unit)")
+    orders = Table(
+        "system",
+        "supplier",
+        "quantity",
+        "cost",
+        "ordered",
+        "delivered",
+        title="Orders by system (cost in the scenario's money unit)",
+    )
     by_system = result.orders.groupby(["system", "supplier"], sort=False).agg(
-        quantity=("quantity", "sum"), cost=("cost", "sum"), first=("year", "min"),
-        last=("year", "max"), arrives=("delivery_year", "min"), ends=("delivery_year", "max"))
+        quantity=("quantity", "sum"),
+        cost=("cost", "sum"),
+        first=("year", "min"),
+        last=("year", "max"),
+        arrives=("delivery_year", "min"),
+        ends=("delivery_year", "max"),
+    )
     for row in by_system.sort_values("cost", ascending=False).reset_index().itertuples():
-        orders.add_row(row.system, row.supplier, f"{row.quantity:,.4g}", f"{row.cost:,.0f}",
-                       f"{row.first}–{row.last}", f"{row.arrives}–{row.ends}")
+        orders.add_row(
+            row.system,
+            row.supplier,
+            f"{row.quantity:,.4g}",
+            f"{row.cost:,.0f}",
+            f"{row.first}–{row.last}",
+            f"{row.arrives}–{row.ends}",
+        )
     out.print(orders)
 
 
@@ -143,8 +176,7 @@ def validate(
     scenario: Annotated[str, typer.Argument(help="A YAML/JSON file or a bundled name.")],
     variant: VariantOpt = None,
     set_: SetOpt = None,
-    strict: Annotated[bool, typer.Option(help="Also warn about figures without a source.")]
-    = False,
+    strict: Annotated[bool, typer.Option(help="Also warn about figures without a source.")] = False,
 ) -> None:
     """Check a scenario: every problem as a path into the document."""
     try:
@@ -152,9 +184,11 @@ def validate(
     except ScenarioError as error:
         raise _fail(error.problems, 2) from None
     _report([f"warning: {w}" for w in scenario_warnings(loaded, strict)])
-    out.print(f"{loaded.name}: valid ({len(loaded.capabilities)} capabilities, "
-              f"{len(loaded.systems)} systems, {len(loaded.budgets)} budgets, "
-              f"{len(loaded.rules)} rules, {len(loaded.variants)} variants)")
+    out.print(
+        f"{loaded.name}: valid ({len(loaded.capabilities)} capabilities, "
+        f"{len(loaded.systems)} systems, {len(loaded.budgets)} budgets, "
+        f"{len(loaded.rules)} rules, {len(loaded.variants)} variants)"
+    )
 
 
 @app.command()

@@ -4,10 +4,10 @@ Doing nothing is always feasible without hard rules (gaps absorb any
 shortfall), so infeasibility comes from the rules. The smallest sets of
 enabled rules whose removal makes the scenario feasible are found by trying
 sets of growing size (single rules, then pairs, then triples). For a deadline
-in such a set, the reachable fraction of its requirement is found by
-maximising φ subject to l_{c,t} ≥ φ·r_{c,t}, with the rest of the set removed; for a share, an interoperability floor, a
-supplier cap, a type limit or an investment floor, the tightest value that is
-still feasible is found by bisection on its parameter.
+that alone explains it, the reachable fraction of its requirement is found by
+maximising φ subject to l_{c,t} ≥ φ·r_{c,t}; for a share, an interoperability
+floor, a supplier cap, a type limit or an investment floor, the tightest value
+that is still feasible is found by bisection on its parameter.
 """
 
 from itertools import combinations
@@ -26,8 +26,9 @@ HAS_PLAN = ("optimal", "feasible-at-limit")
 
 def without(scenario: Scenario, rule_ids: set[str]) -> Scenario:
     """The scenario with the named rules switched off."""
-    rules = [r.model_copy(update={"enabled": False}) if r.id in rule_ids else r
-             for r in scenario.rules]
+    rules = [
+        r.model_copy(update={"enabled": False}) if r.id in rule_ids else r for r in scenario.rules
+    ]
     return scenario.model_copy(update={"rules": rules})
 
 
@@ -38,7 +39,7 @@ def feasible(scenario: Scenario, options: SolverOptions) -> bool:
 
 
 def reachable_fraction(scenario: Scenario, rule: Deadline, options: SolverOptions) -> float | None:
-    """The largest φ ≤ fraction with l_{c,t} ≥ φ·r_{c,t} for the rule's capabilities from its year."""
+    """The largest φ ≤ fraction with l_{c,t} ≥ φ·r_{c,t} for the rule's capabilities and years."""
     m = build_model(without(scenario, {rule.id}))
     requirement = {c.id: scenario.series(c.requirement) for c in scenario.capabilities}
     m.reachable = pyo.Var(bounds=(0, rule.fraction), doc="φ")
@@ -71,7 +72,9 @@ def _parameter(rule: Any) -> tuple[str, float, float] | None:
     if rule.type == "max_supplier_share":
         return "value", rule.value, 1.0
     if rule.type == "min_investment":
-        return ("amount", rule.amount, 0.0) if rule.amount is not None else ("share", rule.share, 0.0)
+        return (
+            ("amount", rule.amount, 0.0) if rule.amount is not None else ("share", rule.share, 0.0)
+        )
     return None
 
 
@@ -100,10 +103,14 @@ def reachable_value(scenario: Scenario, rule: Any, options: SolverOptions) -> fl
 def _words(rule: Any, asked: float, reachable: float) -> str:
     """What is reachable, in the analyst's words."""
     if rule.type == "deadline":
-        return (f"at most {reachable:.0%} of the requirement can be reached by {rule.year} "
-                f"(asked {asked:.0%})")
+        return (
+            f"at most {reachable:.0%} of the requirement can be reached by {rule.year} "
+            f"(asked {asked:.0%})"
+        )
     if rule.type == "share" and rule.bound == "min":
-        return f"a {rule.measure} share of at most {reachable:.1%} can be reached (asked {asked:.0%})"
+        return (
+            f"a {rule.measure} share of at most {reachable:.1%} can be reached (asked {asked:.0%})"
+        )
     if rule.type == "share":
         return f"a {rule.measure} share below {reachable:.1%} cannot be kept (asked {asked:.0%})"
     if rule.type == "interoperability":
@@ -118,22 +125,35 @@ def _words(rule: Any, asked: float, reachable: float) -> str:
 
 
 def _conflict(scenario: Scenario, rule: Any, others: list[str], options: SolverOptions) -> dict:
-    conflict = {"rule": rule.id, "type": rule.type, "relax_with": others,
-                "asked": None, "reachable": None}
+    conflict = {
+        "rule": rule.id,
+        "type": rule.type,
+        "relax_with": others,
+        "asked": None,
+        "reachable": None,
+    }
     if not others and rule.type != "exclude":
         if isinstance(rule, Deadline):
             asked, reachable = rule.fraction, reachable_fraction(scenario, rule, options)
         else:
-            asked = rule.value if rule.type in ("share", "interoperability", "max_supplier_share",
-                                                "max_types") else _parameter(rule)[1]
+            asked = (
+                rule.value
+                if rule.type in ("share", "interoperability", "max_supplier_share", "max_types")
+                else _parameter(rule)[1]
+            )
             reachable = reachable_value(scenario, rule, options)
         if reachable is not None:
-            conflict.update(asked=asked, reachable=reachable,
-                            explanation=f"{rule.type} {rule.id}: {_words(rule, asked, reachable)}")
+            conflict.update(
+                asked=asked,
+                reachable=reachable,
+                explanation=f"{rule.type} {rule.id}: {_words(rule, asked, reachable)}",
+            )
             return conflict
     together = f" together with {', '.join(others)}" if others else ""
-    conflict["explanation"] = (f"{rule.type} {rule.id}: cannot be met{together}; relaxing it"
-                               f"{together} makes the scenario feasible")
+    conflict["explanation"] = (
+        f"{rule.type} {rule.id}: cannot be met{together}; relaxing it"
+        f"{together} makes the scenario feasible"
+    )
     return conflict
 
 
@@ -145,11 +165,17 @@ def explain(scenario: Scenario, options: SolverOptions) -> list[dict]:
     """
     enabled = scenario.enabled_rules
     for size in range(1, min(LARGEST_SET, len(enabled)) + 1):
-        sets = [c for c in combinations(enabled, size)
-                if feasible(without(scenario, {r.id for r in c}), options)]
+        sets = [
+            c
+            for c in combinations(enabled, size)
+            if feasible(without(scenario, {r.id for r in c}), options)
+        ]
         if sets:
-            return [_conflict(scenario, rule, [r.id for r in found if r is not rule], options)
-                    for found in sets for rule in found]
+            return [
+                _conflict(scenario, rule, [r.id for r in found if r is not rule], options)
+                for found in sets
+                for rule in found
+            ]
     return []
 
 

@@ -53,32 +53,59 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.BUDGETS = pyo.Set(initialize=[b.id for b in scenario.budgets], ordered=True)
     m.system = {s.id: s for s in scenario.systems}
     m.ORDERS = pyo.Set(
-        dimen=2, ordered=True, doc="(s, t) with t + L_s ≤ end: the order arrives in time",
-        initialize=[(s.id, t) for s in scenario.systems for t in scenario.years
-                    if t + s.lead_time <= end],
+        dimen=2,
+        ordered=True,
+        doc="(s, t) with t + L_s ≤ end: the order arrives in time",
+        initialize=[
+            (s.id, t) for s in scenario.systems for t in scenario.years if t + s.lead_time <= end
+        ],
     )
     m.EXPANSIONS = pyo.Set(
-        dimen=2, ordered=True, doc="(s, t): steps bought in t add output by the end",
-        initialize=[(s.id, t) for s in scenario.systems if s.expansion and s.expansion.max_steps
-                    for t in scenario.years
-                    if t + s.expansion.ramp_up <= end and scenario.horizon.start + s.lead_time <= end],
+        dimen=2,
+        ordered=True,
+        doc="(s, t): steps bought in t add output by the end",
+        initialize=[
+            (s.id, t)
+            for s in scenario.systems
+            if s.expansion and s.expansion.max_steps
+            for t in scenario.years
+            if t + s.expansion.ramp_up <= end and scenario.horizon.start + s.lead_time <= end
+        ],
     )
     m.ADOPTIONS = pyo.Set(
-        dimen=2, ordered=True, doc="(s, t) for systems that must be adopted before ordering",
-        initialize=[(s, t) for s, t in m.ORDERS
-                    if not m.system[s].in_service and m.system[s].adoption_cost > 0],
+        dimen=2,
+        ordered=True,
+        doc="(s, t) for systems that must be adopted before ordering",
+        initialize=[
+            (s, t)
+            for s, t in m.ORDERS
+            if not m.system[s].in_service and m.system[s].adoption_cost > 0
+        ],
     )
-    m.PAYMENTS = pyo.Set(dimen=2, ordered=True, initialize=sorted(
-        set(m.ORDERS) | set(m.EXPANSIONS), key=lambda st: (m.SYSTEMS.ord(st[0]), st[1])))
+    m.PAYMENTS = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=sorted(
+            set(m.ORDERS) | set(m.EXPANSIONS), key=lambda st: (m.SYSTEMS.ord(st[0]), st[1])
+        ),
+    )
     eligible = {b.id: set(scenario.select(b.eligible)) for b in scenario.budgets}
     m.FUNDING = pyo.Set(
-        dimen=3, ordered=True, doc="(b, s, t) with s eligible for budget b",
+        dimen=3,
+        ordered=True,
+        doc="(b, s, t) with s eligible for budget b",
         initialize=[(b, s, t) for b in m.BUDGETS for s, t in m.PAYMENTS if s in eligible[b]],
     )
     m.GAPS = pyo.Set(
-        dimen=2, ordered=True, doc="(c, t) with a positive requirement",
-        initialize=[(c.id, t) for c in scenario.capabilities
-                    for t, r in scenario.series(c.requirement).items() if r > 0],
+        dimen=2,
+        ordered=True,
+        doc="(c, t) with a positive requirement",
+        initialize=[
+            (c.id, t)
+            for c in scenario.capabilities
+            for t, r in scenario.series(c.requirement).items()
+            if r > 0
+        ],
     )
 
 
@@ -93,12 +120,16 @@ def order_bound(scenario: Scenario, system: System, year: int) -> float:
 
 def add_orders(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     """x_{s,t}, integer unless the system is divisible, bounded by capacity."""
+
     def domain(m: pyo.ConcreteModel, s: str, t: int) -> pyo.Set:
         return pyo.NonNegativeIntegers if m.system[s].integer else pyo.NonNegativeReals
 
-    m.order = pyo.Var(m.ORDERS, domain=domain,
-                      bounds=lambda m, s, t: (0, order_bound(scenario, m.system[s], t)),
-                      doc="x_{s,t}: units ordered")
+    m.order = pyo.Var(
+        m.ORDERS,
+        domain=domain,
+        bounds=lambda m, s, t: (0, order_bound(scenario, m.system[s], t)),
+        doc="x_{s,t}: units ordered",
+    )
 
 
 def add_adoption(m: pyo.ConcreteModel, scenario: Scenario) -> None:
@@ -118,9 +149,12 @@ def add_adoption(m: pyo.ConcreteModel, scenario: Scenario) -> None:
 
 def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     """z_{s,t}: production steps, each adding capacity after its ramp-up."""
-    m.expansion_steps = pyo.Var(m.EXPANSIONS, domain=pyo.NonNegativeIntegers,
-                                bounds=lambda m, s, t: (0, m.system[s].expansion.max_steps),
-                                doc="z_{s,t}: expansion steps bought")
+    m.expansion_steps = pyo.Var(
+        m.EXPANSIONS,
+        domain=pyo.NonNegativeIntegers,
+        bounds=lambda m, s, t: (0, m.system[s].expansion.max_steps),
+        doc="z_{s,t}: expansion steps bought",
+    )
     expanding = sorted({s for s, _ in m.EXPANSIONS}, key=m.SYSTEMS.ord)
 
     @m.Constraint(expanding, doc="Σ_t z_{s,t} ≤ max_steps")
@@ -134,8 +168,11 @@ def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         if system.expansion is None:
             return pyo.Constraint.Skip  # the variable's bound is the capacity
         arrival = t + system.lead_time
-        steps = [m.expansion_steps[s, tau] for tau in m.YEARS
-                 if tau <= arrival - system.expansion.ramp_up and (s, tau) in m.EXPANSIONS]
+        steps = [
+            m.expansion_steps[s, tau]
+            for tau in m.YEARS
+            if tau <= arrival - system.expansion.ramp_up and (s, tau) in m.EXPANSIONS
+        ]
         cap = scenario.series(system.capacity)[arrival]
         return m.order[s, t] <= cap + system.expansion.capacity * sum(steps)
 
@@ -190,6 +227,7 @@ def add_budgets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
 
 def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     """d_{s,t} from orders and pipeline; l_{c,t} from initial, deliveries and consumption."""
+
     @m.Expression(m.SYSTEMS, m.YEARS, doc="d_{s,t} = x_{s,t−L_s} + pipeline_{s,t}")
     def delivered(m, s, t):
         system = m.system[s]
@@ -197,13 +235,18 @@ def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         new = m.order[s, ordered] if (s, ordered) in m.ORDERS else 0
         return new + system.pipeline.get(t, 0.0)
 
-    contributors = {c: [(s.id, s.contributes[c]) for s in scenario.systems if c in s.contributes]
-                    for c in m.CAPABILITIES}
+    contributors = {
+        c: [(s.id, s.contributes[c]) for s in scenario.systems if c in s.contributes]
+        for c in m.CAPABILITIES
+    }
     initial = {c.id: scenario.series(c.initial) for c in scenario.capabilities}
     consumption = {c.id: scenario.series(c.consumption) for c in scenario.capabilities}
 
-    @m.Expression(m.CAPABILITIES, m.YEARS,
-                  doc="l_{c,t} = i_{c,t} + Σ_s e_{s,c}·Σ_{τ≤t} d_{s,τ} − Σ_{τ≤t} u_{c,τ}")
+    @m.Expression(
+        m.CAPABILITIES,
+        m.YEARS,
+        doc="l_{c,t} = i_{c,t} + Σ_s e_{s,c}·Σ_{τ≤t} d_{s,τ} − Σ_{τ≤t} u_{c,τ}",
+    )
     def level(m, c, t):
         years = [tau for tau in m.YEARS if tau <= t]
         used = sum(consumption[c][tau] for tau in years)

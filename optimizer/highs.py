@@ -48,8 +48,10 @@ def _stage(results: Any) -> Stage:
         if has_plan:
             return Stage("feasible-at-limit", incumbent, gap, "stopped at the time limit")
         return Stage("error", None, None, "no plan found before the time limit")
-    if condition in (TerminationCondition.provenInfeasible,
-                     TerminationCondition.infeasibleOrUnbounded):
+    if condition in (
+        TerminationCondition.provenInfeasible,
+        TerminationCondition.infeasibleOrUnbounded,
+    ):
         return Stage("infeasible", None, None, "the scenario is infeasible")
     return Stage("error", None, None, f"HiGHS stopped: {condition.name}")
 
@@ -69,8 +71,11 @@ class Session:
         if not _PROCESS_THREADS:
             _PROCESS_THREADS.append(options.threads)
         elif options.threads != _PROCESS_THREADS[0]:
-            log.warning("threads=%s ignored: this process already runs HiGHS with threads=%s",
-                        options.threads, _PROCESS_THREADS[0])
+            log.warning(
+                "threads=%s ignored: this process already runs HiGHS with threads=%s",
+                options.threads,
+                _PROCESS_THREADS[0],
+            )
             options = options.model_copy(update={"threads": _PROCESS_THREADS[0]})
         self.options = options
         self.solver = Highs()

@@ -49,8 +49,12 @@ def read_document(source: str | Path | Mapping) -> dict:
         if str(source) in known:
             path = known[str(source)]
         else:
-            raise ScenarioError([f"{source}: no such file, and no bundled scenario of that name "
-                                 f"(bundled: {', '.join(sorted(known))})"])
+            raise ScenarioError(
+                [
+                    f"{source}: no such file, and no bundled scenario of that name "
+                    f"(bundled: {', '.join(sorted(known))})"
+                ]
+            )
     try:
         text = path.read_text(encoding="utf-8")
         doc = json.loads(text) if path.suffix == ".json" else _yaml().load(text)
@@ -101,8 +105,11 @@ def _set_patch(base: Any, keys: list[str], value: Any, assignment: str) -> Any:
         item = next((i for i in base if isinstance(i, dict) and i.get("id") == key), None)
         if item is None or not rest:
             known = ", ".join(str(i.get("id")) for i in base if isinstance(i, dict))
-            problem = f"no item with id {key!r} (known: {known})" if item is None else \
-                f"name a field of {key!r}"
+            problem = (
+                f"no item with id {key!r} (known: {known})"
+                if item is None
+                else f"name a field of {key!r}"
+            )
             raise ScenarioError([f"--set {assignment}: {problem}"])
         return [{"id": key, **_set_patch(item, rest, value, assignment)}]
     name: Any = int(key) if key.isdigit() else key  # years are integer keys
@@ -122,7 +129,9 @@ def apply_set(doc: dict, assignment: str) -> dict:
     path, sep, text = assignment.partition("=")
     keys = path.strip().split(".")
     if not sep or not all(keys):
-        raise ScenarioError([f"--set {assignment}: expected PATH=VALUE, e.g. rules.safe65.value=0.5"])
+        raise ScenarioError(
+            [f"--set {assignment}: expected PATH=VALUE, e.g. rules.safe65.value=0.5"]
+        )
     try:
         value = _yaml().load(io.StringIO(text))
     except YAMLError as error:
@@ -183,8 +192,9 @@ def _message(error: Any) -> str:
     template = MESSAGES.get(error["type"])
     if template is None:
         return error["msg"].removeprefix("Value error, ")
-    context = {k: f"{v:g}" if isinstance(v, float) else v
-               for k, v in (error.get("ctx") or {}).items()}
+    context = {
+        k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()
+    }
     return template.format(**context)
 
 

@@ -15,8 +15,16 @@ if TYPE_CHECKING:
     from optimizer.highs import Stage
 
 COLUMNS = {
-    "orders": ["system", "supplier", "country", "year", "quantity", "unit_cost", "cost",
-               "delivery_year"],
+    "orders": [
+        "system",
+        "supplier",
+        "country",
+        "year",
+        "quantity",
+        "unit_cost",
+        "cost",
+        "delivery_year",
+    ],
     "deliveries": ["system", "year", "quantity", "pipeline"],
     "capabilities": ["capability", "year", "requirement", "level", "gap", "gap_share"],
     "spending": ["year", "budget", "system", "supplier", "country", "amount"],
@@ -41,7 +49,9 @@ class Result:
     options: SolverOptions | None = None
     orders: pd.DataFrame = field(default_factory=lambda: _frame("orders", []), repr=False)
     deliveries: pd.DataFrame = field(default_factory=lambda: _frame("deliveries", []), repr=False)
-    capabilities: pd.DataFrame = field(default_factory=lambda: _frame("capabilities", []), repr=False)
+    capabilities: pd.DataFrame = field(
+        default_factory=lambda: _frame("capabilities", []), repr=False
+    )
     spending: pd.DataFrame = field(default_factory=lambda: _frame("spending", []), repr=False)
     investments: pd.DataFrame = field(default_factory=lambda: _frame("investments", []), repr=False)
     adoptions: pd.DataFrame = field(default_factory=lambda: _frame("adoptions", []), repr=False)
@@ -73,8 +83,10 @@ class Result:
             "message": self.message,
             "objective": self.objective,
             "mip_gap": self.mip_gap,
-            "kpis": {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                     for k, v in self.kpis.items()},
+            "kpis": {
+                k: (None if isinstance(v, float) and math.isnan(v) else v)
+                for k, v in self.kpis.items()
+            },
             "timings": self.timings,
             "conflicts": self.conflicts,
         }
@@ -101,12 +113,24 @@ def _overall(stages: list[Stage]) -> tuple[str, str]:
     return "feasible-at-limit", f"primary optimal; secondary stage: {second.message}"
 
 
-def extract(m: pyo.ConcreteModel, scenario: Scenario, variant: str | None,
-            stages: list[Stage], options: SolverOptions) -> Result:
+def extract(
+    m: pyo.ConcreteModel,
+    scenario: Scenario,
+    variant: str | None,
+    stages: list[Stage],
+    options: SolverOptions,
+) -> Result:
     """The ``Result`` of a solved model; no values are read unless a plan was found."""
     status, message = _overall(stages)
-    result = Result(status=status, objective=stages[0].objective, mip_gap=stages[0].gap,
-                    scenario=scenario, variant=variant, message=message, options=options)
+    result = Result(
+        status=status,
+        objective=stages[0].objective,
+        mip_gap=stages[0].gap,
+        scenario=scenario,
+        variant=variant,
+        message=message,
+        options=options,
+    )
     if not result.has_plan:
         result.objective = result.mip_gap = None
         return result
@@ -123,9 +147,18 @@ def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None
         system = m.system[s]
         quantity = _value(m.order[s, t], system.integer)
         if quantity > 0:
-            orders.append(dict(system=s, supplier=system.supplier, country=country[system.supplier],
-                               year=t, quantity=quantity, unit_cost=price[s][t],
-                               cost=quantity * price[s][t], delivery_year=t + system.lead_time))
+            orders.append(
+                dict(
+                    system=s,
+                    supplier=system.supplier,
+                    country=country[system.supplier],
+                    year=t,
+                    quantity=quantity,
+                    unit_cost=price[s][t],
+                    cost=quantity * price[s][t],
+                    delivery_year=t + system.lead_time,
+                )
+            )
     for s, t in m.ADOPTIONS:
         before = _value(m.adopted[s, t - 1], True) if (s, t - 1) in m.ADOPTIONS else 0
         if _value(m.adopted[s, t], True) > before:
@@ -134,15 +167,30 @@ def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None
         steps = _value(m.expansion_steps[s, t], True)
         if steps > 0:
             expansion = m.system[s].expansion
-            investments.append(dict(system=s, year=t, steps=steps, cost=steps * expansion.cost,
-                                    extra_capacity=steps * expansion.capacity,
-                                    first_output_year=t + expansion.ramp_up))
+            investments.append(
+                dict(
+                    system=s,
+                    year=t,
+                    steps=steps,
+                    cost=steps * expansion.cost,
+                    extra_capacity=steps * expansion.capacity,
+                    first_output_year=t + expansion.ramp_up,
+                )
+            )
     for b, s, t in m.FUNDING:
         amount = _value(m.funding[b, s, t], False)
         if amount > 0:
             supplier = m.system[s].supplier
-            spending.append(dict(year=t, budget=b, system=s, supplier=supplier,
-                                 country=country[supplier], amount=amount))
+            spending.append(
+                dict(
+                    year=t,
+                    budget=b,
+                    system=s,
+                    supplier=supplier,
+                    country=country[supplier],
+                    amount=amount,
+                )
+            )
     ordered = {(o["system"], o["delivery_year"]): o["quantity"] for o in orders}
     for s in m.SYSTEMS:
         for t in m.YEARS:
@@ -168,14 +216,25 @@ def capability_table(scenario: Scenario, deliveries: pd.DataFrame) -> pd.DataFra
         consumption = scenario.series(c.consumption)
         arrived = used = 0.0
         for t in scenario.years:
-            arrived += sum(s.contributes[c.id] * delivered.get((s.id, t), 0.0)
-                           for s in scenario.systems if c.id in s.contributes)
+            arrived += sum(
+                s.contributes[c.id] * delivered.get((s.id, t), 0.0)
+                for s in scenario.systems
+                if c.id in s.contributes
+            )
             used += consumption[t]
             level = initial[t] + arrived - used
             gap = max(0.0, requirement[t] - level)
             share = gap / requirement[t] if requirement[t] > 0 else math.nan
-            rows.append(dict(capability=c.id, year=t, requirement=requirement[t], level=level,
-                             gap=gap, gap_share=share))
+            rows.append(
+                dict(
+                    capability=c.id,
+                    year=t,
+                    requirement=requirement[t],
+                    level=level,
+                    gap=gap,
+                    gap_share=share,
+                )
+            )
     return _frame("capabilities", rows)
 
 
@@ -184,8 +243,10 @@ def primary_values(scenario: Scenario, capabilities: pd.DataFrame) -> dict[str, 
     weight = {c.id: c.weight for c in scenario.capabilities}
     counted = capabilities[capabilities["requirement"] > 0]
     weighted = counted["gap_share"] * counted["capability"].map(weight).astype(float)
-    return {"weighted_gap": float(weighted.sum()),
-            "max_gap": float(weighted.max()) if len(weighted) else 0.0}
+    return {
+        "weighted_gap": float(weighted.sum()),
+        "max_gap": float(weighted.max()) if len(weighted) else 0.0,
+    }
 
 
 def kpis(result: Result) -> pd.Series:
@@ -196,8 +257,9 @@ def kpis(result: Result) -> pd.Series:
     for year in sorted({scenario.horizon.end, *scenario.report_years}):
         rows = caps[(caps["year"] == year) & (caps["requirement"] > 0)]
         weights = rows["capability"].map(weight).astype(float)
-        values[f"gap_{year}"] = float((rows["gap_share"] * weights).sum() / weights.sum()) \
-            if len(rows) else 0.0
+        values[f"gap_{year}"] = (
+            float((rows["gap_share"] * weights).sum() / weights.sum()) if len(rows) else 0.0
+        )
     for c in scenario.capabilities:
         values[f"first_met.{c.id}"] = first_met(caps[caps["capability"] == c.id])
     total = float(spending["amount"].sum())
@@ -210,7 +272,8 @@ def kpis(result: Result) -> pd.Series:
     values["spend_share.other"] = _share(spending.loc[~in_any, "amount"].sum(), total)
     content = {s.id: s.eu_content for s in scenario.systems}
     values["eu_content_share"] = _share(
-        (spending["amount"] * spending["system"].map(content).astype(float)).sum(), total)
+        (spending["amount"] * spending["system"].map(content).astype(float)).sum(), total
+    )
     values["n_system_types"] = float(result.orders["system"].nunique())
     values["investment"] = float(result.investments["cost"].sum())
     return pd.Series(values, dtype=float)

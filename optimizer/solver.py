@@ -42,14 +42,17 @@ def solve(
     """
     started = time.perf_counter()
     loaded = load_scenario(scenario, variant, sets)
-    options = _options(loaded, dict(time_limit=time_limit, mip_gap=mip_gap,
-                                    threads=threads, seed=seed))
+    options = _options(
+        loaded, dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)
+    )
     m = build_model(loaded)
     built = time.perf_counter()
     session = Session(options)
     stages = [session.run(m, options.time_limit)]
-    if stages[0].status in ("optimal", "feasible-at-limit") \
-            and loaded.objective.secondary != "none":
+    if (
+        stages[0].status in ("optimal", "feasible-at-limit")
+        and loaded.objective.secondary != "none"
+    ):
         m.primary_cap.set_value(stages[0].objective * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE)
         m.primary_at_optimum.activate()
         m.primary_objective.deactivate()
@@ -58,8 +61,11 @@ def solve(
     solved = time.perf_counter()
     result = extract(m, loaded, variant, stages, options)
     extracted = time.perf_counter()
-    result.timings = {"build": built - started, "solve": solved - built,
-                      "extract": extracted - solved}
+    result.timings = {
+        "build": built - started,
+        "solve": solved - built,
+        "extract": extracted - solved,
+    }
     if result.status == "infeasible":
         result.conflicts = explain(loaded, options)
         result.message = summary(result.conflicts)

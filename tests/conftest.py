@@ -29,8 +29,13 @@ START = 2026
 
 DEFAULT_CAPABILITY = {"id": "cap", "requirement": 10}
 DEFAULT_SUPPLIER = {"id": "sup", "country": "DE"}
-DEFAULT_SYSTEM = {"id": "sys", "supplier": "sup", "contributes": {"cap": 1},
-                  "unit_cost": 1, "capacity": 10}
+DEFAULT_SYSTEM = {
+    "id": "sys",
+    "supplier": "sup",
+    "contributes": {"cap": 1},
+    "unit_cost": 1,
+    "capacity": 10,
+}
 DEFAULT_BUDGET = {"id": "money", "amount": 100}
 
 _LISTS = {

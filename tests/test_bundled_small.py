@@ -27,8 +27,11 @@ def path_of(name: str) -> Path:
 
 def cases() -> list[tuple[str, str | None]]:
     """(scenario, variant) for the baseline and every variant of each scenario."""
-    return [(name, variant) for name in NAMES
-            for variant in (None, *load_scenario(path_of(name)).variants)]
+    return [
+        (name, variant)
+        for name in NAMES
+        for variant in (None, *load_scenario(path_of(name)).variants)
+    ]
 
 
 CASES = cases()
@@ -56,10 +59,12 @@ def test_solves_to_optimal_and_passes_the_audit(name, variant):
 
 # teaching-155: the hand solution (docs/teaching-155.md)
 
+
 def _ordered(result: Result, system: str, year: int) -> float:
     orders = result.orders
-    return float(orders.loc[(orders["system"] == system) & (orders["year"] == year),
-                            "quantity"].sum())
+    return float(
+        orders.loc[(orders["system"] == system) & (orders["year"] == year), "quantity"].sum()
+    )
 
 
 def test_teaching_objective_is_the_hand_computed_one():
@@ -79,8 +84,13 @@ def test_teaching_idle_safe_money_buys_the_unterluss_expansion_in_2026():
     assert _ordered(result, "rounds_rheinmetall", 2027) == pytest.approx(500, abs=0.01)
     assert _ordered(result, "rounds_nammo", 2027) == 0
     # 2026: every line runs full, US rounds included (they arrive in 2028).
-    full = {"rounds_poongsan": 100, "rounds_msm": 100, "rounds_rheinmetall": 200,
-            "rounds_nammo": 50, "rounds_us": 100}
+    full = {
+        "rounds_poongsan": 100,
+        "rounds_msm": 100,
+        "rounds_rheinmetall": 200,
+        "rounds_nammo": 50,
+        "rounds_us": 100,
+    }
     assert {s: _ordered(result, s, 2026) for s in full} == pytest.approx(full, abs=1e-6)
 
 
@@ -91,16 +101,21 @@ def test_teaching_variants_match_the_hand_solution():
 
 # poland-2035: orderings that the rules imply
 
+
 def test_poland_polonisation_raises_the_polish_share_of_spending():
-    polish = {variant: solved("poland-2035", variant).kpis["spend_share.pl"]
-              for variant in ("polonisation", "buy-korean-us")}
+    polish = {
+        variant: solved("poland-2035", variant).kpis["spend_share.pl"]
+        for variant in ("polonisation", "buy-korean-us")
+    }
     assert polish["polonisation"] >= 0.6 - 1e-6  # the rule's floor
     assert polish["polonisation"] > polish["buy-korean-us"]
 
 
 def test_poland_rules_cost_capability_in_the_implied_order():
-    gap = {variant: solved("poland-2035", variant).objective
-           for variant in (None, "no-safe", "safe-65", "buy-korean-us", "polonisation")}
+    gap = {
+        variant: solved("poland-2035", variant).objective
+        for variant in (None, "no-safe", "safe-65", "buy-korean-us", "polonisation")
+    }
     slack = 1e-3 * gap[None]  # the scenario's MIP gap is 1e-4
     # A variant that only adds a rule or removes money cannot do better than the baseline;
     # dropping SAFE's eligibility filter cannot do worse.

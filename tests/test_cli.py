@@ -29,8 +29,12 @@ def test_solve_json_is_machine_readable():
     assert summary["status"] == "optimal"
     assert summary["variant"] == "no-us"
     # no SAFE money: nothing is paid from it, and the gap is larger than with it
-    assert summary["kpis"]["weighted_gap"] > json.loads(
-        run("solve", "teaching-155", "--format", "json").stdout)["kpis"]["weighted_gap"]
+    assert (
+        summary["kpis"]["weighted_gap"]
+        > json.loads(run("solve", "teaching-155", "--format", "json").stdout)["kpis"][
+            "weighted_gap"
+        ]
+    )
 
 
 def test_solve_csv_lists_kpis():
@@ -61,8 +65,9 @@ def test_infeasible_scenario_exits_3_and_names_the_rule(tmp_path):
 
 
 def test_solver_failure_exits_4(monkeypatch):
-    monkeypatch.setattr("optimizer.highs._stage",
-                        lambda results: Stage("error", None, None, "HiGHS stopped: error"))
+    monkeypatch.setattr(
+        "optimizer.highs._stage", lambda results: Stage("error", None, None, "HiGHS stopped: error")
+    )
     result = run("solve")
     assert result.exit_code == 4
     assert "HiGHS stopped" in result.stderr
@@ -73,8 +78,14 @@ def test_out_writes_whole_and_refuses_to_overwrite(tmp_path):
     first = run("solve", "teaching-155", "--out", out)
     assert first.exit_code == 0, first.output
     files = {p.name for p in out.iterdir()}
-    assert {"orders.csv", "orders.parquet", "kpis.csv", "result.xlsx", "manifest.json",
-            "scenario.json"} <= files
+    assert {
+        "orders.csv",
+        "orders.parquet",
+        "kpis.csv",
+        "result.xlsx",
+        "manifest.json",
+        "scenario.json",
+    } <= files
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "optimal" and len(manifest["scenario_sha256"]) == 64
     assert set(manifest["files"]) == files
@@ -100,7 +111,9 @@ def test_out_into_an_existing_empty_folder_is_allowed(tmp_path):
 
 def test_scenarios_and_schema():
     listed = run("scenarios")
-    assert listed.exit_code == 0 and all(n in listed.stdout for n in ("europe-2030 (default)", "poland-2035", "teaching-155"))
+    assert listed.exit_code == 0 and all(
+        n in listed.stdout for n in ("europe-2030 (default)", "poland-2035", "teaching-155")
+    )
     schema = json.loads(run("schema").stdout)
     assert "systems" in schema["properties"]
 

@@ -91,8 +91,13 @@ def test_expansion_adds_output_after_ramp_up(micro, solve_audited, max_steps, ob
     #   purchase: 2, 5, ... → 1.1.)
     # max_steps 2: both steps in 2026 → 2028 can take 2 + 6 = 8 ≥ the 6 still missing:
     #   levels 2, 4, 10, 10 → 1.4. One step alone leaves 2028 at 9, so both are needed.
-    doc = micro(years=4, system={"capacity": 2, "expansion": {
-        "cost": 10, "capacity": 3, "ramp_up": 2, "max_steps": max_steps}})
+    doc = micro(
+        years=4,
+        system={
+            "capacity": 2,
+            "expansion": {"cost": 10, "capacity": 3, "ramp_up": 2, "max_steps": max_steps},
+        },
+    )
     result = solve_audited(doc)
     assert result.objective == pytest.approx(objective)
     investments = result.investments
@@ -114,9 +119,12 @@ def test_adoption_cost_paid_once_on_first_order(micro, solve_audited):
     # 2027: no second adoption: 5 money → 5 units (capacity 5) → level 9, gap 1/10 = 0.1.
     # Objective 0.3. (Adoption charged again in 2027: only 1 unit → 0.2 + 0.5 = 0.7;
     # never charged: 5 and 5 → 0. Waiting to adopt in 2027 leaves 2026 at gap 1.)
-    doc = micro(years=2, capability={"requirement": {2026: 5, 2027: 10}},
-                system={"capacity": 5, "adoption_cost": 4},
-                budget={"amount": {2026: 8, 2027: 5}})
+    doc = micro(
+        years=2,
+        capability={"requirement": {2026: 5, 2027: 10}},
+        system={"capacity": 5, "adoption_cost": 4},
+        budget={"amount": {2026: 8, 2027: 5}},
+    )
     result = solve_audited(doc)
     assert result.objective == pytest.approx(0.3)
     assert ordered(result, "sys") == {2026: 4.0, 2027: 5.0}
@@ -131,10 +139,13 @@ def test_in_service_system_pays_no_adoption(micro, solve_audited):
     # with it, 12 + n·1 + (10 − n)·2 = 32 − n > 20 for any n ≤ 10, so gap 0 needs legacy
     # alone. Objective 0, legacy 10, no adoption. (Were legacy charged 100, nothing could be
     # bought from it and novel alone gives 8 units: objective 0.2.)
-    doc = micro(systems=[{"id": "legacy", "unit_cost": 2, "in_service": True,
-                          "adoption_cost": 100},
-                         {"id": "novel", "unit_cost": 1, "adoption_cost": 12}],
-                budget={"amount": 20})
+    doc = micro(
+        systems=[
+            {"id": "legacy", "unit_cost": 2, "in_service": True, "adoption_cost": 100},
+            {"id": "novel", "unit_cost": 1, "adoption_cost": 12},
+        ],
+        budget={"amount": 20},
+    )
     result = solve_audited(doc)
     assert result.objective == pytest.approx(0.0)
     assert ordered(result, "legacy") == {2026: 10.0}
@@ -152,9 +163,12 @@ def test_pipeline_deliveries_are_free_and_counted(micro, solve_audited):
     # 2026: 5 bought → level 5, gap 0.5. 2027: 5 + 6 (pipeline) = 11; 4 more (4 money) → 15,
     # gap 0. Objective 0.5; the cost secondary buys 4, not 5, in 2027.
     # (Pipeline uncounted: 10 in 2027 → + 5/15; pipeline paid: 6 > 5 money, infeasible.)
-    doc = micro(years=2, capability={"requirement": {2026: 10, 2027: 15}},
-                system={"capacity": 5, "pipeline": {2027: 6}},
-                budget={"amount": 5})
+    doc = micro(
+        years=2,
+        capability={"requirement": {2026: 10, 2027: 15}},
+        system={"capacity": 5, "pipeline": {2027: 6}},
+        budget={"amount": 5},
+    )
     result = solve_audited(doc)
     assert result.objective == pytest.approx(0.5)
     assert ordered(result, "sys") == {2026: 5.0, 2027: 4.0}
@@ -173,8 +187,7 @@ def test_consumption_accumulates(micro, solve_audited):
     # Buying the 1 a year allowed: levels 10 + 1 − 2 = 9, 10 + 2 − 4 = 8, 10 + 3 − 6 = 7
     # → gaps 0.1 + 0.2 + 0.3 = 0.6. (Consumption of the year only, not accumulated:
     # 9, 10, 11 → 0.1.)
-    doc = micro(years=3, capability={"initial": 10, "consumption": 2},
-                system={"capacity": 1})
+    doc = micro(years=3, capability={"initial": 10, "consumption": 2}, system={"capacity": 1})
     result = solve_audited(doc)
     assert result.objective == pytest.approx(0.6)
     assert ordered(result, "sys") == {2026: 1.0, 2027: 1.0, 2028: 1.0}
@@ -188,8 +201,7 @@ def test_year_without_requirement_is_not_counted(micro, solve_audited):
     # 2026–2027, requirement {2026: 0, 2027: 10}, lead time 1. 2026 has nothing to close and
     # is left out of Σ w·g/r (no division by zero); the 2026 order of 10 arrives in 2027 and
     # closes that year. Objective 0.
-    doc = micro(years=2, capability={"requirement": {2026: 0, 2027: 10}},
-                system={"lead_time": 1})
+    doc = micro(years=2, capability={"requirement": {2026: 0, 2027: 10}}, system={"lead_time": 1})
     result = solve_audited(doc)
     assert result.objective == pytest.approx(0.0)
     assert ordered(result, "sys") == {2026: 10.0}
@@ -226,8 +238,9 @@ def test_budget_per_year_unspent_money_is_lost(micro, solve_audited):
 def test_carryover_rolls_unspent_money_forward(micro, solve_audited):
     # As above with carryover: 2026's unspent 5 rolls into 2027, which buys 10.
     # Gaps 10/10 + 0 = 1.0.
-    doc = micro(years=2, system={"capacity": {2026: 0, 2027: 10}},
-                budget={"amount": 5, "carryover": True})
+    doc = micro(
+        years=2, system={"capacity": {2026: 0, 2027: 10}}, budget={"amount": 5, "carryover": True}
+    )
     result = solve_audited(doc)
     assert result.objective == pytest.approx(1.0)
     assert ordered(result, "sys") == {2027: 10.0}
@@ -238,8 +251,9 @@ def test_carryover_does_not_borrow_from_later_years(micro, solve_audited):
     # Mirror image: capacity only in 2026 ({2026: 10, 2027: 0}), 5 a year with carryover.
     # Running sums: spending to 2026 ≤ 5, so 2026 buys 5; 2027's money has nothing to buy.
     # Levels 5, 5 → 0.5 + 0.5 = 1.0. (Borrowing forward would buy 10 in 2026 → 0.)
-    doc = micro(years=2, system={"capacity": {2026: 10, 2027: 0}},
-                budget={"amount": 5, "carryover": True})
+    doc = micro(
+        years=2, system={"capacity": {2026: 10, 2027: 0}}, budget={"amount": 5, "carryover": True}
+    )
     result = solve_audited(doc)
     assert result.objective == pytest.approx(1.0)
     assert ordered(result, "sys") == {2026: 5.0}
@@ -250,10 +264,16 @@ def test_budget_eligibility_excludes_low_content_systems(micro, solve_audited):
     # `safe` (10) has eligible eu_content_min 0.65: it can only buy `eu` → 5 units.
     # `national` (4) buys anything; 4 `us` units beat 2 `eu` units. 5 + 4 = 9 → gap 0.1.
     # (Were `safe` open to `us`: 14 money → 10 `us` units → 0.)
-    doc = micro(systems=[{"id": "us", "unit_cost": 1, "eu_content": 0.15},
-                         {"id": "eu", "unit_cost": 2, "eu_content": 0.8}],
-                budgets=[{"id": "safe", "amount": 10, "eligible": {"eu_content_min": 0.65}},
-                         {"id": "national", "amount": 4}])
+    doc = micro(
+        systems=[
+            {"id": "us", "unit_cost": 1, "eu_content": 0.15},
+            {"id": "eu", "unit_cost": 2, "eu_content": 0.8},
+        ],
+        budgets=[
+            {"id": "safe", "amount": 10, "eligible": {"eu_content_min": 0.65}},
+            {"id": "national", "amount": 4},
+        ],
+    )
     result = solve_audited(doc)
     assert result.objective == pytest.approx(0.1)
     assert ordered(result, "eu") == {2026: 5.0}
@@ -270,11 +290,18 @@ def two_capabilities(micro, primary):
     # One year, budget 9, price 1 for both systems.
     # `air`: weight 2, requirement 20, bought through `sam` (1 unit = 1 air).
     # `ammo`: weight 1, requirement 5, bought through `shell` (1 unit = 1 ammo).
-    return micro(capabilities=[{"id": "air", "weight": 2, "requirement": 20},
-                               {"id": "ammo", "weight": 1, "requirement": 5}],
-                 systems=[{"id": "sam", "contributes": {"air": 1}},
-                          {"id": "shell", "contributes": {"ammo": 1}}],
-                 budget={"amount": 9}, objective={"primary": primary, "secondary": "cost"})
+    return micro(
+        capabilities=[
+            {"id": "air", "weight": 2, "requirement": 20},
+            {"id": "ammo", "weight": 1, "requirement": 5},
+        ],
+        systems=[
+            {"id": "sam", "contributes": {"air": 1}},
+            {"id": "shell", "contributes": {"ammo": 1}},
+        ],
+        budget={"amount": 9},
+        objective={"primary": primary, "secondary": "cost"},
+    )
 
 
 def test_weighted_gap_sums_weighted_shares(micro, solve_audited):
@@ -309,12 +336,14 @@ def secondary_choice(micro, secondary):
     # One year, requirement 10, money 100: `us` (price 1, eu_content 0) or `eu` (price 1.5,
     # eu_content 0.8) can each meet it alone (capacity 10), so every plan of 10 units has gap 0.
     # `eu` is listed first so that the first feasible plan is not the expected one by luck.
-    return micro(suppliers=[{"id": "eu_maker", "country": "FR"},
-                            {"id": "us_maker", "country": "US"}],
-                 systems=[{"id": "eu", "supplier": "eu_maker", "unit_cost": 1.5,
-                           "eu_content": 0.8},
-                          {"id": "us", "supplier": "us_maker", "unit_cost": 1}],
-                 objective={"primary": "weighted_gap", "secondary": secondary})
+    return micro(
+        suppliers=[{"id": "eu_maker", "country": "FR"}, {"id": "us_maker", "country": "US"}],
+        systems=[
+            {"id": "eu", "supplier": "eu_maker", "unit_cost": 1.5, "eu_content": 0.8},
+            {"id": "us", "supplier": "us_maker", "unit_cost": 1},
+        ],
+        objective={"primary": "weighted_gap", "secondary": secondary},
+    )
 
 
 def test_secondary_cost_picks_the_cheaper_plan(micro, solve_audited):
@@ -389,9 +418,19 @@ def test_result_frames_and_kpis_follow_the_design(micro, solve_audited):
     assert result.objective == pytest.approx(0.0)
     for name, frame in result.frames().items():
         assert list(frame.columns) == COLUMNS[name], name
-    expected = {"weighted_gap", "max_gap", "gap_2026", "gap_2027", "first_met.cap",
-                "total_spend", "spend_share.eu", "spend_share.other", "eu_content_share",
-                "n_system_types", "investment"}
+    expected = {
+        "weighted_gap",
+        "max_gap",
+        "gap_2026",
+        "gap_2027",
+        "first_met.cap",
+        "total_spend",
+        "spend_share.eu",
+        "spend_share.other",
+        "eu_content_share",
+        "n_system_types",
+        "investment",
+    }
     assert expected <= set(result.kpis.index)
     assert result.kpis["first_met.cap"] == 2026
     assert result.kpis["n_system_types"] == 1

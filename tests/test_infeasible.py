@@ -13,11 +13,11 @@ import json
 
 import pytest
 from ruamel.yaml import YAML
+from test_rules import micro, solve_checked
 from typer.testing import CliRunner
 
 from optimizer import solve
 from optimizer.cli import app
-from test_rules import micro, solve_checked
 
 runner = CliRunner()
 
@@ -43,9 +43,14 @@ def unreachable_deadline_doc():
     # 2026–2028, requirement 10, lead time 1 for both systems, capacity 2 each, money
     # aplenty (10 000 a year). Full air defence from 2027 on.
     rule = {"id": "air_2027", "type": "deadline", "capabilities": ["air"], "year": 2027}
-    return micro([rule], years=3, budget=10_000, capabilities=[
-        {"id": "air", "name": "Air defence", "requirement": 10}],
-        us={"capacity": 2, "lead_time": 1}, fr={"capacity": 2, "lead_time": 1})
+    return micro(
+        [rule],
+        years=3,
+        budget=10_000,
+        capabilities=[{"id": "air", "name": "Air defence", "requirement": 10}],
+        us={"capacity": 2, "lead_time": 1},
+        fr={"capacity": 2, "lead_time": 1},
+    )
 
 
 def test_unreachable_deadline_reports_the_reachable_fraction():
@@ -77,12 +82,21 @@ def test_relaxing_the_deadline_to_the_reachable_fraction_is_feasible():
 def content_doc():
     # SAFE-style content ≥ 0.65, but us_sys has 0.2 and fr_sys 0.6 eu_content: any purchase
     # lowers the share below 0.65. Initial level 1 of 4, and a deadline: half by 2026.
-    rules = [{"id": "safe65", "type": "share", "select": {}, "measure": "content",
-              "value": 0.65},
-             {"id": "air_half", "type": "deadline", "capabilities": ["air"], "year": 2026,
-              "fraction": 0.5}]
-    return micro(rules, capabilities=[{"id": "air", "name": "Air defence", "requirement": 4,
-                                       "initial": 1}], fr={"eu_content": 0.6})
+    rules = [
+        {"id": "safe65", "type": "share", "select": {}, "measure": "content", "value": 0.65},
+        {
+            "id": "air_half",
+            "type": "deadline",
+            "capabilities": ["air"],
+            "year": 2026,
+            "fraction": 0.5,
+        },
+    ]
+    return micro(
+        rules,
+        capabilities=[{"id": "air", "name": "Air defence", "requirement": 4, "initial": 1}],
+        fr={"eu_content": 0.6},
+    )
 
 
 def test_content_share_alone_is_met_by_buying_nothing():
@@ -123,12 +137,17 @@ def contradiction_doc():
     # deadline (full requirement in 2026, initial 1) forces 3 units. Budget 600. A fourth
     # rule, max_types 2, is a bystander.
     eu = {"groups": ["eu"]}
-    rules = [{"id": "eu_min", "type": "share", "select": eu, "bound": "min", "value": 0.6},
-             {"id": "eu_max", "type": "share", "select": eu, "bound": "max", "value": 0.3},
-             {"id": "air_now", "type": "deadline", "capabilities": ["air"], "year": 2026},
-             {"id": "few_types", "type": "max_types", "value": 2}]
-    return micro(rules, budget=600, capabilities=[
-        {"id": "air", "name": "Air defence", "requirement": 4, "initial": 1}])
+    rules = [
+        {"id": "eu_min", "type": "share", "select": eu, "bound": "min", "value": 0.6},
+        {"id": "eu_max", "type": "share", "select": eu, "bound": "max", "value": 0.3},
+        {"id": "air_now", "type": "deadline", "capabilities": ["air"], "year": 2026},
+        {"id": "few_types", "type": "max_types", "value": 2},
+    ]
+    return micro(
+        rules,
+        budget=600,
+        capabilities=[{"id": "air", "name": "Air defence", "requirement": 4, "initial": 1}],
+    )
 
 
 def test_contradicting_shares_are_named_and_the_bystander_is_not():
@@ -159,12 +178,26 @@ def test_investment_floor_against_an_eu_spend_cap():
     # the cap: invest 100 and buy 2 US, feasible. Both rules are named, with what can be
     # reached: under the cap the one step (100) cannot be afforded → investment 0; with the
     # step bought the EU share is at least 100/(100 + 2·100) = 1/3.
-    rules = [{"id": "build_fr", "type": "min_investment", "select": {"countries": ["FR"]},
-              "amount": 100},
-             {"id": "eu_cap", "type": "share", "select": {"groups": ["eu"]}, "bound": "max",
-              "value": 0.3}]
-    doc = micro(rules, budget=300,
-                fr={"expansion": {"cost": 100, "capacity": 1, "ramp_up": 0, "max_steps": 1}})
+    rules = [
+        {
+            "id": "build_fr",
+            "type": "min_investment",
+            "select": {"countries": ["FR"]},
+            "amount": 100,
+        },
+        {
+            "id": "eu_cap",
+            "type": "share",
+            "select": {"groups": ["eu"]},
+            "bound": "max",
+            "value": 0.3,
+        },
+    ]
+    doc = micro(
+        rules,
+        budget=300,
+        fr={"expansion": {"cost": 100, "capacity": 1, "ramp_up": 0, "max_steps": 1}},
+    )
     result = solve_infeasible(doc)
     conflicts = named(result)
     assert set(conflicts) == {"build_fr", "eu_cap"}
@@ -177,19 +210,23 @@ def test_two_deadlines_each_unreachable_must_be_relaxed_together():
     # each, ample money: both deadlines (full requirement in 2026) are out of reach on
     # their own. Relaxing one leaves the other infeasible; the smallest set is the pair,
     # and each is named with the other to relax.
-    rules = [{"id": "air_now", "type": "deadline", "capabilities": ["air"], "year": 2026},
-             {"id": "arty_now", "type": "deadline", "capabilities": ["arty"], "year": 2026}]
-    capabilities = [{"id": "air", "name": "Air defence", "requirement": 10},
-                    {"id": "arty", "name": "Artillery", "requirement": 10}]
-    doc = micro(rules, budget=10_000, capabilities=capabilities,
-                fr={"contributes": {"arty": 1}})
+    rules = [
+        {"id": "air_now", "type": "deadline", "capabilities": ["air"], "year": 2026},
+        {"id": "arty_now", "type": "deadline", "capabilities": ["arty"], "year": 2026},
+    ]
+    capabilities = [
+        {"id": "air", "name": "Air defence", "requirement": 10},
+        {"id": "arty", "name": "Artillery", "requirement": 10},
+    ]
+    doc = micro(rules, budget=10_000, capabilities=capabilities, fr={"contributes": {"arty": 1}})
     result = solve_infeasible(doc)
     conflicts = named(result)
     assert set(conflicts) == {"air_now", "arty_now"}
     assert conflicts["air_now"]["relax_with"] == ["arty_now"]
     assert conflicts["arty_now"]["relax_with"] == ["air_now"]
     assert conflicts["air_now"]["explanation"].startswith(
-        "deadline air_now: cannot be met together with arty_now")
+        "deadline air_now: cannot be met together with arty_now"
+    )
 
 
 # Through the command line ---------------------------------------------------------------

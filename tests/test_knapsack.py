@@ -29,7 +29,7 @@ def read_instance(path: Path) -> tuple[list[tuple[int, int]], int]:
     """Items as (profit, weight), and the capacity: n, then n lines `profit weight`, then C."""
     numbers = [line.split() for line in path.read_text().splitlines() if line.strip()]
     n = int(numbers[0][0])
-    items = [(int(p), int(w)) for p, w in numbers[1:n + 1]]
+    items = [(int(p), int(w)) for p, w in numbers[1 : n + 1]]
     (capacity,) = numbers[n + 1]
     assert len(numbers) == n + 2, f"{path.name}: expected n, {n} items and the capacity"
     return items, int(capacity)
@@ -40,13 +40,29 @@ def knapsack_scenario(name: str, items: list[tuple[int, int]], capacity: int) ->
     return {
         "name": name.lower().replace("_", "-"),
         "horizon": {"start": 2026, "end": 2026},
-        "capabilities": [{"id": "value", "name": "Knapsack value", "weight": 1,
-                          "requirement": sum(p for p, _ in items)}],
+        "capabilities": [
+            {
+                "id": "value",
+                "name": "Knapsack value",
+                "weight": 1,
+                "requirement": sum(p for p, _ in items),
+            }
+        ],
         "suppliers": [{"id": "maker", "name": "Maker", "country": "DE"}],
-        "systems": [{"id": f"item_{i:03d}", "name": f"Item {i}", "supplier": "maker",
-                     "contributes": {"value": p}, "unit_cost": w, "lead_time": 0,
-                     "capacity": 1, "in_service": True, "integer": True}
-                    for i, (p, w) in enumerate(items)],
+        "systems": [
+            {
+                "id": f"item_{i:03d}",
+                "name": f"Item {i}",
+                "supplier": "maker",
+                "contributes": {"value": p},
+                "unit_cost": w,
+                "lead_time": 0,
+                "capacity": 1,
+                "in_service": True,
+                "integer": True,
+            }
+            for i, (p, w) in enumerate(items)
+        ],
         "budgets": [{"id": "knapsack", "name": "Knapsack capacity", "amount": capacity}],
         "objective": {"primary": "weighted_gap", "secondary": "cost"},
     }

@@ -15,20 +15,46 @@ def small_doc():
         "name": "t",
         "horizon": {"start": 2026, "end": 2028},
         "capabilities": [{"id": "gbad", "name": "Air defence", "requirement": {2026: 4, 2028: 8}}],
-        "suppliers": [{"id": "rtx", "name": "RTX", "country": "US"},
-                      {"id": "kongsberg", "name": "Kongsberg", "country": "NO"}],
+        "suppliers": [
+            {"id": "rtx", "name": "RTX", "country": "US"},
+            {"id": "kongsberg", "name": "Kongsberg", "country": "NO"},
+        ],
         "systems": [
-            {"id": "patriot", "name": "Patriot", "supplier": "rtx", "contributes": {"gbad": 1},
-             "unit_cost": 1000, "capacity": 2},
-            {"id": "nasams", "name": "NASAMS", "supplier": "kongsberg", "contributes": {"gbad": 0.5},
-             "unit_cost": {2026: 200, 2027: 250}, "capacity": 1},
+            {
+                "id": "patriot",
+                "name": "Patriot",
+                "supplier": "rtx",
+                "contributes": {"gbad": 1},
+                "unit_cost": 1000,
+                "capacity": 2,
+            },
+            {
+                "id": "nasams",
+                "name": "NASAMS",
+                "supplier": "kongsberg",
+                "contributes": {"gbad": 0.5},
+                "unit_cost": {2026: 200, 2027: 250},
+                "capacity": 1,
+            },
         ],
         "budgets": [{"id": "national", "amount": 3000}],
-        "rules": [{"id": "safe65", "type": "share", "select": {"eu_content_min": 0.65},
-                   "measure": "content", "value": 0.65}],
-        "variants": {"cheap": {"description": "less money",
-                               "patch": {"budgets": [{"id": "national", "amount": 100},
-                                                     {"id": "extra", "amount": 5}]}}},
+        "rules": [
+            {
+                "id": "safe65",
+                "type": "share",
+                "select": {"eu_content_min": 0.65},
+                "measure": "content",
+                "value": 0.65,
+            }
+        ],
+        "variants": {
+            "cheap": {
+                "description": "less money",
+                "patch": {
+                    "budgets": [{"id": "national", "amount": 100}, {"id": "extra", "amount": 5}]
+                },
+            }
+        },
     }
 
 
@@ -74,10 +100,15 @@ def test_bundled_name_loads_and_unknown_name_lists_bundled():
 
 
 def test_merge_by_id_appends_unknown_and_replaces_plain_values():
-    merged = merge({"a": {"b": 1, "c": 2}, "xs": [{"id": "p", "v": 1}], "l": [1, 2]},
-                   {"a": {"b": 3}, "xs": [{"id": "p", "v": 9}, {"id": "q", "v": 0}], "l": [7]})
-    assert merged == {"a": {"b": 3, "c": 2}, "xs": [{"id": "p", "v": 9}, {"id": "q", "v": 0}],
-                      "l": [7]}
+    merged = merge(
+        {"a": {"b": 1, "c": 2}, "xs": [{"id": "p", "v": 1}], "l": [1, 2]},
+        {"a": {"b": 3}, "xs": [{"id": "p", "v": 9}, {"id": "q", "v": 0}], "l": [7]},
+    )
+    assert merged == {
+        "a": {"b": 3, "c": 2},
+        "xs": [{"id": "p", "v": 9}, {"id": "q", "v": 0}],
+        "l": [7],
+    }
 
 
 def test_variant_patch_merges_lists_by_id(caplog):
@@ -91,14 +122,20 @@ def test_variant_patch_merges_lists_by_id(caplog):
 
 def test_unknown_variant_lists_the_known_ones():
     assert problems_of(small_doc(), variant="nope") == [
-        "variant 'nope': unknown (known: baseline, cheap)"]
+        "variant 'nope': unknown (known: baseline, cheap)"
+    ]
 
 
 def test_set_patches_through_lists_by_id_and_keeps_value_types():
-    scenario = load_scenario(small_doc(), sets=["rules.safe65.value=0.5",
-                                                "budgets.national.amount=30000",
-                                                "systems.nasams.unit_cost.2028=300",
-                                                "rules.safe65.enabled=false"])
+    scenario = load_scenario(
+        small_doc(),
+        sets=[
+            "rules.safe65.value=0.5",
+            "budgets.national.amount=30000",
+            "systems.nasams.unit_cost.2028=300",
+            "rules.safe65.enabled=false",
+        ],
+    )
     assert scenario.rules[0].value == 0.5
     assert scenario.rules[0].enabled is False
     assert scenario.budgets[0].amount == {0: 30000.0}
@@ -152,6 +189,7 @@ def test_duplicate_ids_and_unknown_rule_type():
 
 def test_a_scenario_built_in_code_is_checked_too():
     scenario = load_scenario(small_doc())
-    broken = scenario.model_copy(update={"systems": [
-        scenario.systems[0].model_copy(update={"supplier": "ghost"})]})
+    broken = scenario.model_copy(
+        update={"systems": [scenario.systems[0].model_copy(update={"supplier": "ghost"})]}
+    )
     assert any("unknown supplier 'ghost'" in p for p in problems_of(broken))

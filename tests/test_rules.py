@@ -35,24 +35,51 @@ from optimizer.errors import ScenarioError
 START = 2026
 
 
-def micro(rules: list[dict] | None = None, *, years: int = 1, budget: Any = 400,
-          us: dict | None = None, fr: dict | None = None, capabilities: list[dict] | None = None,
-          extra_systems: list[dict] | None = None, **top: Any) -> dict:
+def micro(
+    rules: list[dict] | None = None,
+    *,
+    years: int = 1,
+    budget: Any = 400,
+    us: dict | None = None,
+    fr: dict | None = None,
+    capabilities: list[dict] | None = None,
+    extra_systems: list[dict] | None = None,
+    **top: Any,
+) -> dict:
     """The scenario described in the module docstring, as a plain document."""
     doc = {
         "name": "rule-micro",
         "horizon": {"start": START, "end": START + years - 1},
         "groups": {"eu": ["FR", "DE"]},
         "capabilities": capabilities or [{"id": "air", "name": "Air defence", "requirement": 4}],
-        "suppliers": [{"id": "us_co", "name": "US company", "country": "US"},
-                      {"id": "fr_co", "name": "French company", "country": "FR"}],
+        "suppliers": [
+            {"id": "us_co", "name": "US company", "country": "US"},
+            {"id": "fr_co", "name": "French company", "country": "FR"},
+        ],
         "systems": [
-            {"id": "us_sys", "name": "US system", "supplier": "us_co",
-             "contributes": {"air": 1}, "unit_cost": 100, "capacity": 4,
-             "eu_content": 0.2, "interoperability": 1.0, "itar": True, **(us or {})},
-            {"id": "fr_sys", "name": "French system", "supplier": "fr_co",
-             "contributes": {"air": 1}, "unit_cost": 200, "capacity": 4,
-             "eu_content": 0.8, "interoperability": 0.5, **(fr or {})},
+            {
+                "id": "us_sys",
+                "name": "US system",
+                "supplier": "us_co",
+                "contributes": {"air": 1},
+                "unit_cost": 100,
+                "capacity": 4,
+                "eu_content": 0.2,
+                "interoperability": 1.0,
+                "itar": True,
+                **(us or {}),
+            },
+            {
+                "id": "fr_sys",
+                "name": "French system",
+                "supplier": "fr_co",
+                "contributes": {"air": 1},
+                "unit_cost": 200,
+                "capacity": 4,
+                "eu_content": 0.8,
+                "interoperability": 0.5,
+                **(fr or {}),
+            },
             *(extra_systems or []),
         ],
         "budgets": [{"id": "national", "name": "National budget", "amount": budget}],
@@ -101,9 +128,15 @@ EXCLUDE_US = {"id": "no_us", "type": "exclude", "systems": {"countries": ["US"]}
 
 
 def exclude_doc() -> dict:
-    return micro([EXCLUDE_US],
-                 variants={"allow-us": {"description": "US systems allowed again",
-                                        "patch": {"rules": [{"id": "no_us", "enabled": False}]}}})
+    return micro(
+        [EXCLUDE_US],
+        variants={
+            "allow-us": {
+                "description": "US systems allowed again",
+                "patch": {"rules": [{"id": "no_us", "enabled": False}]},
+            }
+        },
+    )
 
 
 def test_exclude_over_the_horizon():
@@ -157,8 +190,14 @@ def test_share_spend_min_over_the_horizon():
     # Without: 4 US (400), gap 0 → 0.
     # With: 3 units at most: (u, f) = (2, 1) costs 400 and meets u ≤ 2f; 4 units would need
     # f ≥ 2 (cost ≥ 600). Level 3, gap 0.25; the plan is 2 US + 1 FR.
-    rule = {"id": "eu_half", "type": "share", "select": {"groups": ["eu"]}, "measure": "spend",
-            "bound": "min", "value": 0.5}
+    rule = {
+        "id": "eu_half",
+        "type": "share",
+        "select": {"groups": ["eu"]},
+        "measure": "spend",
+        "bound": "min",
+        "value": 0.5,
+    }
     ruled, free = with_and_without(micro([rule]), "eu_half")
     assert free.objective == pytest.approx(0.0)
     assert ordered(free, "fr_sys") == {}
@@ -172,8 +211,14 @@ def test_share_spend_max_over_the_horizon():
     # Without: 4 US → 0.
     # With: 3 units would be (2, 1) (u > 4/3) or (1, 2) (cost 500 > 400): impossible.
     # 2 units: (1, 1) for 300 or (0, 2) for 400 — both gap 0.5, the cheaper (1, 1) wins.
-    rule = {"id": "us_cap", "type": "share", "select": {"countries": ["US"]},
-            "measure": "spend", "bound": "max", "value": 0.4}
+    rule = {
+        "id": "us_cap",
+        "type": "share",
+        "select": {"countries": ["US"]},
+        "measure": "spend",
+        "bound": "max",
+        "value": 0.4,
+    }
     ruled, free = with_and_without(micro([rule]), "us_cap")
     assert free.objective == pytest.approx(0.0)
     assert ruled.objective == pytest.approx(0.5)
@@ -182,12 +227,15 @@ def test_share_spend_max_over_the_horizon():
     assert spend(ruled) == pytest.approx(300.0)
 
 
-@pytest.mark.parametrize("measure, select", [
-    # spend: EU spend ≥ 0.5 of all ⇔ u ≤ 2f (as above)
-    ("spend", {"groups": ["eu"]}),
-    # content over all systems: 0.2·100u + 0.8·200f ≥ 0.5(100u + 200f) ⇔ 60f ≥ 30u ⇔ u ≤ 2f
-    ("content", {}),
-])
+@pytest.mark.parametrize(
+    "measure, select",
+    [
+        # spend: EU spend ≥ 0.5 of all ⇔ u ≤ 2f (as above)
+        ("spend", {"groups": ["eu"]}),
+        # content over all systems: 0.2·100u + 0.8·200f ≥ 0.5(100u + 200f) ⇔ 60f ≥ 30u ⇔ u ≤ 2f
+        ("content", {}),
+    ],
+)
 def test_share_per_year_against_horizon(measure, select):
     # 2026–2027, budget 400 a year, the bound reads u ≤ 2f (see the parameters).
     # Without: 4 US in 2026 → gap 0 in both years → 0, spend 400.
@@ -195,8 +243,15 @@ def test_share_per_year_against_horizon(measure, select):
     # the cheapest plan reaching level 4 in 2026 is 4 US, so balancing costs 400 more: 800.
     # Per year: in 2026 at most (2, 1) = 3 units → gap 0.25; in 2027 one more unit, and
     # alone it must be French (200) → level 4. Objective 0.25, spend 400 + 200 = 600.
-    rule = {"id": "eu_half", "type": "share", "select": select, "measure": measure,
-            "bound": "min", "value": 0.5, "scope": "per_year"}
+    rule = {
+        "id": "eu_half",
+        "type": "share",
+        "select": select,
+        "measure": measure,
+        "bound": "min",
+        "value": 0.5,
+        "scope": "per_year",
+    }
     doc = micro([rule], years=2)
     yearly, free = with_and_without(doc, "eu_half")
     horizon = solve_checked(doc, sets=["rules.eu_half.scope=horizon"])
@@ -220,19 +275,36 @@ def test_share_spend_per_capability():
     # Per capability: for air alone u ≤ 2f (arty is all European). Arty 4 (400) leaves 400
     # for air: (2, 1) = 3 units → air gap 0.25. Taking money from arty never pays: air 4
     # needs (2, 2) = 600, leaving arty 2 → 0.5. Objective 0.25.
-    capabilities = [{"id": "air", "name": "Air defence", "requirement": 4},
-                    {"id": "arty", "name": "Artillery", "requirement": 4}]
-    fr_arty = {"id": "fr_arty", "name": "French shells", "supplier": "fr_co",
-               "contributes": {"arty": 1}, "unit_cost": 100, "capacity": 4, "eu_content": 0.9}
-    rule = {"id": "eu_half", "type": "share", "select": {"groups": ["eu"]}, "measure": "spend",
-            "bound": "min", "value": 0.5, "scope": "per_capability"}
+    capabilities = [
+        {"id": "air", "name": "Air defence", "requirement": 4},
+        {"id": "arty", "name": "Artillery", "requirement": 4},
+    ]
+    fr_arty = {
+        "id": "fr_arty",
+        "name": "French shells",
+        "supplier": "fr_co",
+        "contributes": {"arty": 1},
+        "unit_cost": 100,
+        "capacity": 4,
+        "eu_content": 0.9,
+    }
+    rule = {
+        "id": "eu_half",
+        "type": "share",
+        "select": {"groups": ["eu"]},
+        "measure": "spend",
+        "bound": "min",
+        "value": 0.5,
+        "scope": "per_capability",
+    }
     doc = micro([rule], budget=800, capabilities=capabilities, extra_systems=[fr_arty])
     ruled, free = with_and_without(doc, "eu_half")
     horizon = solve_checked(doc, sets=["rules.eu_half.scope=horizon"])
     # `among` narrows the denominator: over the horizon, among the air systems only, is the
     # same row as the per-capability row for air (arty's has no bite), so again 0.25.
-    among_air = solve_checked(doc, sets=["rules.eu_half.scope=horizon",
-                                         "rules.eu_half.among={capabilities: [air]}"])
+    among_air = solve_checked(
+        doc, sets=["rules.eu_half.scope=horizon", "rules.eu_half.among={capabilities: [air]}"]
+    )
     assert free.objective == pytest.approx(0.0)
     assert horizon.objective == pytest.approx(0.0)
     assert ordered(horizon, "fr_sys") == {}
@@ -253,8 +325,14 @@ def test_share_content_min_safe_rule():
     # Without: 4 US → 0.
     # With: f = 1 allows no US; f = 2 allows u = 1 but costs 500 > 400. Best: 2 FR (400),
     # level 2, gap 0.5. (A spend share on "select: everything" would not bite at all.)
-    rule = {"id": "safe65", "type": "share", "select": {}, "measure": "content",
-            "bound": "min", "value": 0.65}
+    rule = {
+        "id": "safe65",
+        "type": "share",
+        "select": {},
+        "measure": "content",
+        "bound": "min",
+        "value": 0.65,
+    }
     ruled, free = with_and_without(micro([rule]), "safe65")
     assert free.objective == pytest.approx(0.0)
     assert ruled.objective == pytest.approx(0.5)
@@ -267,8 +345,14 @@ def test_share_content_max():
     # 20u + 160f ≤ 0.4(100u + 200f) ⇔ 80f ≤ 20u ⇔ f ≤ u/4.
     # Without: 2 US (200) + 1 FR (200) → level 3, gap 0.25, spend 400.
     # With: u ≤ 2 so f = 0: 2 US, gap 0.5, spend 200.
-    rule = {"id": "content_cap", "type": "share", "select": {}, "measure": "content",
-            "bound": "max", "value": 0.4}
+    rule = {
+        "id": "content_cap",
+        "type": "share",
+        "select": {},
+        "measure": "content",
+        "bound": "max",
+        "value": 0.4,
+    }
     ruled, free = with_and_without(micro([rule], us={"capacity": 2}), "content_cap")
     assert free.objective == pytest.approx(0.25)
     assert ordered(free, "fr_sys") == {2026: 1.0}
@@ -285,8 +369,14 @@ def test_share_capability_min():
     # Without: 4 US → 0.
     # With: 3 units need f ≥ 2 (cost ≥ 500); 2 units: (1, 1) for 300 or (0, 2) for 400 →
     # gap 0.5 with 1 US + 1 FR. With one capability, scope per_capability is the same row.
-    rule = {"id": "eu_units", "type": "share", "select": {"groups": ["eu"]},
-            "measure": "capability", "bound": "min", "value": 0.5}
+    rule = {
+        "id": "eu_units",
+        "type": "share",
+        "select": {"groups": ["eu"]},
+        "measure": "capability",
+        "bound": "min",
+        "value": 0.5,
+    }
     doc = micro([rule])
     ruled, free = with_and_without(doc, "eu_units")
     per_capability = solve_checked(doc, sets=["rules.eu_units.scope=per_capability"])
@@ -301,8 +391,14 @@ def test_share_capability_max():
     # ITAR units ≤ 0.25 of the new units: u ≤ 0.25(u + f) ⇔ f ≥ 3u.
     # Without: 4 US → 0.
     # With: one US unit needs 3 FR (700 in all, > 400), so no US: 2 FR, gap 0.5.
-    rule = {"id": "itar_cap", "type": "share", "select": {"itar": True},
-            "measure": "capability", "bound": "max", "value": 0.25}
+    rule = {
+        "id": "itar_cap",
+        "type": "share",
+        "select": {"itar": True},
+        "measure": "capability",
+        "bound": "max",
+        "value": 0.25,
+    }
     ruled, free = with_and_without(micro([rule]), "itar_cap")
     assert free.objective == pytest.approx(0.0)
     assert ruled.objective == pytest.approx(0.5)
@@ -317,8 +413,15 @@ def test_share_capability_per_year():
     # in 2026 with (2, 1) = 400, then 1 FR in 2027 (200): F = 2 ≥ U = 2 → 0.25, spend 600.
     # Per year: f ≥ u in each year, so at most 2 units a year ((1, 1) for 300 beats (0, 2)):
     # 2026 level 2 (gap 0.5), 2027 level 4 → 0.5, spend 600.
-    rule = {"id": "eu_units", "type": "share", "select": {"groups": ["eu"]},
-            "measure": "capability", "bound": "min", "value": 0.5, "scope": "per_year"}
+    rule = {
+        "id": "eu_units",
+        "type": "share",
+        "select": {"groups": ["eu"]},
+        "measure": "capability",
+        "bound": "min",
+        "value": 0.5,
+        "scope": "per_year",
+    }
     doc = micro([rule], years=2)
     yearly, free = with_and_without(doc, "eu_units")
     horizon = solve_checked(doc, sets=["rules.eu_units.scope=horizon"])
@@ -354,8 +457,13 @@ def test_interoperability_per_year():
     # Horizon: the 2026 FR unit is balanced by 4 US over the two years: 2027 buys 2 US
     # (U = 4 ≥ 4F = 4) → 0.25, spend 600.
     # Per year: no FR in 2026 (2 < 4): level 2 (gap 0.5); 2027 2 US → level 4 → 0.5.
-    rule = {"id": "nato", "type": "interoperability", "value": 0.9, "capabilities": ["air"],
-            "scope": "per_year"}
+    rule = {
+        "id": "nato",
+        "type": "interoperability",
+        "value": 0.9,
+        "capabilities": ["air"],
+        "scope": "per_year",
+    }
     doc = micro([rule], years=2, us={"capacity": 2})
     yearly, free = with_and_without(doc, "nato")
     horizon = solve_checked(doc, sets=["rules.nato.scope=horizon"])
@@ -386,21 +494,34 @@ def test_interoperability_per_year_with_lead_time():
     assert ordered(yearly, "fr_sys") == {}
 
 
-@pytest.mark.parametrize("rule", [
-    {"id": "void", "type": "interoperability", "value": 0.9, "capabilities": ["arty"]},
-    {"id": "void", "type": "max_supplier_share", "value": 0.5, "select": {"tags": ["ammo"]}},
-], ids=["interoperability", "max_supplier_share"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"id": "void", "type": "interoperability", "value": 0.9, "capabilities": ["arty"]},
+        {"id": "void", "type": "max_supplier_share", "value": 0.5, "select": {"tags": ["ammo"]}},
+    ],
+    ids=["interoperability", "max_supplier_share"],
+)
 def test_interoperability_and_max_supplier_share_over_systems_that_cannot_arrive(rule):
     # One year; air and arty need 4 each. fr_arty, the only arty system (tag ammo), has
     # lead time 1: it can never arrive inside the horizon, so it is never ordered or paid.
     # A rule about arty's new units, or about the spending on fr_arty, sums over nothing
     # (0 ≥ 0, 0 ≤ 0.5·0) and cannot bind. With or without it: 4 US (400) close air, arty
     # keeps its gap → objective 0 + 1 = 1.0.
-    capabilities = [{"id": "air", "name": "Air defence", "requirement": 4},
-                    {"id": "arty", "name": "Artillery", "requirement": 4}]
-    fr_arty = {"id": "fr_arty", "name": "French shells", "supplier": "fr_co",
-               "contributes": {"arty": 1}, "unit_cost": 100, "capacity": 4, "lead_time": 1,
-               "tags": ["ammo"]}
+    capabilities = [
+        {"id": "air", "name": "Air defence", "requirement": 4},
+        {"id": "arty", "name": "Artillery", "requirement": 4},
+    ]
+    fr_arty = {
+        "id": "fr_arty",
+        "name": "French shells",
+        "supplier": "fr_co",
+        "contributes": {"arty": 1},
+        "unit_cost": 100,
+        "capacity": 4,
+        "lead_time": 1,
+        "tags": ["ammo"],
+    }
     doc = micro([rule], capabilities=capabilities, extra_systems=[fr_arty])
     ruled, free = with_and_without(doc, "void")
     assert free.objective == pytest.approx(1.0)
@@ -433,10 +554,20 @@ def test_max_supplier_share_select_limits_what_is_counted():
     # US unit may be bought without a French one: US alone would be 100 % of the selected
     # spend. So us_sys gets no order.
     de_co = {"id": "de_co", "name": "German company", "country": "DE"}
-    de_sys = {"id": "de_sys", "name": "German system", "supplier": "de_co",
-              "contributes": {"air": 1}, "unit_cost": 100, "capacity": 4}
-    rule = {"id": "no_monopoly", "type": "max_supplier_share", "value": 0.6,
-            "select": {"systems": ["us_sys", "fr_sys"]}}
+    de_sys = {
+        "id": "de_sys",
+        "name": "German system",
+        "supplier": "de_co",
+        "contributes": {"air": 1},
+        "unit_cost": 100,
+        "capacity": 4,
+    }
+    rule = {
+        "id": "no_monopoly",
+        "type": "max_supplier_share",
+        "value": 0.6,
+        "select": {"systems": ["us_sys", "fr_sys"]},
+    }
     doc = micro([rule], extra_systems=[de_sys])
     doc["suppliers"].append(de_co)
     ruled, free = with_and_without(doc, "no_monopoly")
@@ -478,10 +609,17 @@ def test_max_types_ignores_systems_only_in_service():
 
 
 def deadline_doc() -> dict:
-    capabilities = [{"id": "air", "name": "Air defence", "requirement": 4, "weight": 3},
-                    {"id": "arty", "name": "Artillery", "requirement": 4, "weight": 1}]
-    rule = {"id": "arty_2027", "type": "deadline", "capabilities": ["arty"], "year": 2027,
-            "fraction": 0.75}
+    capabilities = [
+        {"id": "air", "name": "Air defence", "requirement": 4, "weight": 3},
+        {"id": "arty", "name": "Artillery", "requirement": 4, "weight": 1},
+    ]
+    rule = {
+        "id": "arty_2027",
+        "type": "deadline",
+        "capabilities": ["arty"],
+        "year": 2027,
+        "fraction": 0.75,
+    }
     return micro([rule], years=2, capabilities=capabilities, fr={"contributes": {"arty": 1}})
 
 
@@ -511,8 +649,12 @@ def test_min_investment_amount():
     # fr_sys can expand: 100 a step, +1 unit a year, no ramp-up, at most 2 steps.
     # Without: 4 US → 0, nothing invested (the expansion adds nothing the plan needs).
     # With at least 100 invested in French lines: 1 step (100) leaves 300 → 3 US, gap 0.25.
-    rule = {"id": "build_fr", "type": "min_investment", "select": {"suppliers": ["fr_co"]},
-            "amount": 100}
+    rule = {
+        "id": "build_fr",
+        "type": "min_investment",
+        "select": {"suppliers": ["fr_co"]},
+        "amount": 100,
+    }
     ruled, free = with_and_without(micro([rule], fr=EXPANSION), "build_fr")
     assert free.objective == pytest.approx(0.0)
     assert free.investments.empty
@@ -526,8 +668,12 @@ def test_min_investment_share():
     # The same expansion; investment ≥ 0.5 of all spend (the investment included):
     # 100z ≥ 0.5(100u + 200f + 100z) ⇔ 50z ≥ 50u + 100f. With z ≤ 2: u ≤ 2 and f = 0 buys
     # the most; u = 2, z = 2 costs 400 → gap 0.5. (f = 1, u = 1 needs z ≥ 3 > max_steps.)
-    rule = {"id": "build_half", "type": "min_investment", "select": {"groups": ["eu"]},
-            "share": 0.5}
+    rule = {
+        "id": "build_half",
+        "type": "min_investment",
+        "select": {"groups": ["eu"]},
+        "share": 0.5,
+    }
     ruled, free = with_and_without(micro([rule], fr=EXPANSION), "build_half")
     assert free.objective == pytest.approx(0.0)
     assert ruled.objective == pytest.approx(0.5)
@@ -567,11 +713,20 @@ def test_share_min_with_a_select_that_selects_nothing_forbids_spending():
 
 def test_filter_keys_and_across_or_within_and_not():
     # AND across keys, OR inside a list, `not` inverts. fr_arty as in the per-capability test.
-    fr_arty = {"id": "fr_arty", "name": "French shells", "supplier": "fr_co",
-               "contributes": {"arty": 1}, "unit_cost": 100, "capacity": 4, "eu_content": 0.9,
-               "tags": ["ammo"]}
-    capabilities = [{"id": "air", "name": "Air defence", "requirement": 4},
-                    {"id": "arty", "name": "Artillery", "requirement": 4}]
+    fr_arty = {
+        "id": "fr_arty",
+        "name": "French shells",
+        "supplier": "fr_co",
+        "contributes": {"arty": 1},
+        "unit_cost": 100,
+        "capacity": 4,
+        "eu_content": 0.9,
+        "tags": ["ammo"],
+    }
+    capabilities = [
+        {"id": "air", "name": "Air defence", "requirement": 4},
+        {"id": "arty", "name": "Artillery", "requirement": 4},
+    ]
     scenario = load_scenario(micro(capabilities=capabilities, extra_systems=[fr_arty]))
 
     def select(**keys):
@@ -588,8 +743,12 @@ def test_filter_keys_and_across_or_within_and_not():
 
 
 def test_unknown_rule_type_and_out_of_range_value_name_the_rule():
-    doc = micro([{"id": "typo", "type": "exclusion", "systems": {}},
-                 {"id": "too_much", "type": "share", "select": {}, "value": 1.5}])
+    doc = micro(
+        [
+            {"id": "typo", "type": "exclusion", "systems": {}},
+            {"id": "too_much", "type": "share", "select": {}, "value": 1.5},
+        ]
+    )
     with pytest.raises(ScenarioError) as error:
         load_scenario(doc)
     problems = error.value.problems
@@ -601,16 +760,39 @@ def test_unknown_rule_type_and_out_of_range_value_name_the_rule():
 # the rule breaks the rule (so the audit must flag that plan once the rule is on).
 BITING = {
     "exclude": (exclude_doc, "no_us"),
-    "share": (lambda: micro([{"id": "eu_half", "type": "share", "select": {"groups": ["eu"]},
-                              "value": 0.5}]), "eu_half"),
-    "interoperability": (lambda: micro([{"id": "nato", "type": "interoperability",
-                                         "value": 0.9}], us={"capacity": 2}), "nato"),
-    "max_supplier_share": (lambda: micro([{"id": "no_monopoly", "type": "max_supplier_share",
-                                           "value": 0.6}]), "no_monopoly"),
-    "max_types": (lambda: micro([{"id": "one_type", "type": "max_types", "value": 1}],
-                                us={"capacity": 2}), "one_type"),
+    "share": (
+        lambda: micro(
+            [{"id": "eu_half", "type": "share", "select": {"groups": ["eu"]}, "value": 0.5}]
+        ),
+        "eu_half",
+    ),
+    "interoperability": (
+        lambda: micro(
+            [{"id": "nato", "type": "interoperability", "value": 0.9}], us={"capacity": 2}
+        ),
+        "nato",
+    ),
+    "max_supplier_share": (
+        lambda: micro([{"id": "no_monopoly", "type": "max_supplier_share", "value": 0.6}]),
+        "no_monopoly",
+    ),
+    "max_types": (
+        lambda: micro([{"id": "one_type", "type": "max_types", "value": 1}], us={"capacity": 2}),
+        "one_type",
+    ),
     "deadline": (deadline_doc, "arty_2027"),
-    "min_investment": (lambda: micro([{"id": "build_fr", "type": "min_investment",
-                                       "select": {"suppliers": ["fr_co"]}, "amount": 100}],
-                                     fr=EXPANSION), "build_fr"),
+    "min_investment": (
+        lambda: micro(
+            [
+                {
+                    "id": "build_fr",
+                    "type": "min_investment",
+                    "select": {"suppliers": ["fr_co"]},
+                    "amount": 100,
+                }
+            ],
+            fr=EXPANSION,
+        ),
+        "build_fr",
+    ),
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+from test_rules import BITING, solve_checked
 from typer.testing import CliRunner
 
 from models.rules import Rule
@@ -24,7 +25,6 @@ from optimizer import load_scenario
 from optimizer.audit import RULE_CHECKS, audit
 from optimizer.cli import app
 from optimizer.rules import REGISTRY
-from test_rules import BITING, solve_checked
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "docs" / "rules.md"
@@ -33,14 +33,19 @@ RULE_TESTS = Path(__file__).resolve().parent / "test_rules.py"
 
 def model_types() -> set[str]:
     union = typing.get_args(Rule)[0]
-    return {typing.get_args(model.model_fields["type"].annotation)[0]
-            for model in typing.get_args(union)}
+    return {
+        typing.get_args(model.model_fields["type"].annotation)[0]
+        for model in typing.get_args(union)
+    }
 
 
 def rule_test_names() -> list[str]:
     tree = ast.parse(RULE_TESTS.read_text(encoding="utf-8"))
-    return [node.name for node in tree.body
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    ]
 
 
 def sections() -> dict[str, str]:
@@ -57,8 +62,10 @@ def sections() -> dict[str, str]:
 
 def yaml_blocks(text: str) -> list[dict]:
     loader = YAML(typ="safe", pure=True)
-    return [loader.load(block)
-            for block in re.findall(r"^```yaml\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)]
+    return [
+        loader.load(block)
+        for block in re.findall(r"^```yaml\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
+    ]
 
 
 # (a) coverage ---------------------------------------------------------------------------
@@ -76,8 +83,9 @@ def test_every_rule_type_has_tests_a_doc_section_and_an_example(rule_type):
     section = sections().get(rule_type)
     assert section is not None, f"docs/rules.md has no section `{rule_type}`"
     examples = [rule for block in yaml_blocks(section) for rule in block.get("rules", [])]
-    assert any(rule["type"] == rule_type for rule in examples), \
+    assert any(rule["type"] == rule_type for rule in examples), (
         f"the {rule_type} section has no YAML example of its type"
+    )
     assert "**Mathematics.**" in section and "| parameter |" in section
     assert rule_type in BITING, f"no scenario in test_rules.BITING for {rule_type}"
 
@@ -128,8 +136,17 @@ def test_catalogue_infeasibility_example(tmp_path):
     path = tmp_path / "base.yaml"
     with path.open("w") as stream:
         YAML(typ="safe", pure=True).dump({**base, **fragment}, stream)
-    result = CliRunner().invoke(app, ["solve", str(path), "--set", "rules.ammo_ready.year=2026",
-                                      "--set", "rules.ammo_ready.fraction=1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "solve",
+            str(path),
+            "--set",
+            "rules.ammo_ready.year=2026",
+            "--set",
+            "rules.ammo_ready.fraction=1",
+        ],
+    )
     assert result.exit_code == 3, result.output
     text = CATALOGUE.read_text(encoding="utf-8")
     quoted = re.search(r"^```text\n(.*?)^```$", text, re.MULTILINE | re.DOTALL).group(1)

@@ -10,20 +10,27 @@ from optimizer.highs import _stage
 
 
 def answer(condition, solution, incumbent=None, bound=None):
-    return SimpleNamespace(termination_condition=condition, solution_status=solution,
-                           incumbent_objective=incumbent, objective_bound=bound)
+    return SimpleNamespace(
+        termination_condition=condition,
+        solution_status=solution,
+        incumbent_objective=incumbent,
+        objective_bound=bound,
+    )
 
 
-@pytest.mark.parametrize(("condition", "solution", "status"), [
-    (TerminationCondition.convergenceCriteriaSatisfied, SolutionStatus.optimal, "optimal"),
-    (TerminationCondition.maxTimeLimit, SolutionStatus.feasible, "feasible-at-limit"),
-    (TerminationCondition.maxTimeLimit, SolutionStatus.noSolution, "error"),
-    (TerminationCondition.provenInfeasible, SolutionStatus.noSolution, "infeasible"),
-    (TerminationCondition.infeasibleOrUnbounded, SolutionStatus.noSolution, "infeasible"),
-    # an unbounded model may report a "feasible" point: the condition decides first
-    (TerminationCondition.unbounded, SolutionStatus.feasible, "error"),
-    (TerminationCondition.error, SolutionStatus.noSolution, "error"),
-])
+@pytest.mark.parametrize(
+    ("condition", "solution", "status"),
+    [
+        (TerminationCondition.convergenceCriteriaSatisfied, SolutionStatus.optimal, "optimal"),
+        (TerminationCondition.maxTimeLimit, SolutionStatus.feasible, "feasible-at-limit"),
+        (TerminationCondition.maxTimeLimit, SolutionStatus.noSolution, "error"),
+        (TerminationCondition.provenInfeasible, SolutionStatus.noSolution, "infeasible"),
+        (TerminationCondition.infeasibleOrUnbounded, SolutionStatus.noSolution, "infeasible"),
+        # an unbounded model may report a "feasible" point: the condition decides first
+        (TerminationCondition.unbounded, SolutionStatus.feasible, "error"),
+        (TerminationCondition.error, SolutionStatus.noSolution, "error"),
+    ],
+)
 def test_status_follows_termination_condition_first(condition, solution, status):
     assert _stage(answer(condition, solution, 2.0, 1.0)).status == status
 
@@ -35,8 +42,11 @@ def test_gap_at_the_limit_is_relative_to_the_incumbent():
 
 def test_an_infeasible_result_carries_no_plan(micro):
     # Requirement 10 by 2026 but nothing can arrive before 2027 (lead time 1): infeasible.
-    doc = micro(years=2, system={"lead_time": 1},
-                rules=[{"id": "now", "type": "deadline", "capabilities": ["cap"], "year": 2026}])
+    doc = micro(
+        years=2,
+        system={"lead_time": 1},
+        rules=[{"id": "now", "type": "deadline", "capabilities": ["cap"], "year": 2026}],
+    )
     result = solve(doc)
     assert result.status == "infeasible"
     assert result.objective is None and result.kpis.empty and result.orders.empty

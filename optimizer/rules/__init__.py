@@ -51,8 +51,12 @@ def row(relation: Any) -> Any:
 
 def payments_of(m: pyo.ConcreteModel, systems: list[str], year: int | None = None) -> Any:
     """Σ pay_{s,t} over ``systems`` (and one year, when given)."""
-    return sum(m.payment[s, t] for s in systems for t in m.YEARS
-               if (s, t) in m.PAYMENTS and (year is None or t == year))
+    return sum(
+        m.payment[s, t]
+        for s in systems
+        for t in m.YEARS
+        if (s, t) in m.PAYMENTS and (year is None or t == year)
+    )
 
 
 def new_units(m: pyo.ConcreteModel, system: str, year: int | None = None) -> Any:

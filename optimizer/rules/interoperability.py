@@ -18,15 +18,20 @@ from optimizer.rules import new_units, row
 TYPE = "interoperability"
 
 
-def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario,
-        rule: Interoperability) -> None:
+def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Interoperability) -> None:
     """Keep the average interoperability of new capability units at or above ``value``."""
     capabilities = rule.capabilities or list(m.CAPABILITIES)
     years = list(m.YEARS) if rule.scope == "per_year" else [None]
 
-    @block.Constraint([(c, t) for c in capabilities for t in years],
-                      doc="Σ_s (ι_s − v)·e_{s,c}·D_s ≥ 0")
+    @block.Constraint(
+        [(c, t) for c in capabilities for t in years], doc="Σ_s (ι_s − v)·e_{s,c}·D_s ≥ 0"
+    )
     def average_interoperability(b, c, t):
-        terms = [(m.system[s].interoperability - rule.value) * m.system[s].contributes[c]
-                 * new_units(m, s, t) for s in m.SYSTEMS if c in m.system[s].contributes]
+        terms = [
+            (m.system[s].interoperability - rule.value)
+            * m.system[s].contributes[c]
+            * new_units(m, s, t)
+            for s in m.SYSTEMS
+            if c in m.system[s].contributes
+        ]
         return row(sum(terms) >= 0)

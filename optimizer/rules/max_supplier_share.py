@@ -17,8 +17,7 @@ from optimizer.rules import payments_of, row
 TYPE = "max_supplier_share"
 
 
-def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario,
-        rule: MaxSupplierShare) -> None:
+def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: MaxSupplierShare) -> None:
     """Cap every supplier's share of the spending on the selected systems."""
     among = scenario.select(rule.select)
     suppliers = sorted({m.system[s].supplier for s in among})

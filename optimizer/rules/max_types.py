@@ -19,9 +19,12 @@ TYPE = "max_types"
 def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: MaxTypes) -> None:
     """Limit the number of distinct systems ordered for each listed capability."""
     capabilities = rule.capabilities or list(m.CAPABILITIES)
-    systems = [s for s in m.SYSTEMS
-               if any(c in m.system[s].contributes for c in capabilities)
-               and any(o == s for o, _ in m.ORDERS)]
+    systems = [
+        s
+        for s in m.SYSTEMS
+        if any(c in m.system[s].contributes for c in capabilities)
+        and any(o == s for o, _ in m.ORDERS)
+    ]
     block.ordered = pyo.Var(systems, domain=pyo.Binary, doc="o_s")
     orders = [(s, t) for s, t in m.ORDERS if s in set(systems)]
 

@@ -18,12 +18,12 @@ from optimizer.rules import payments_of
 TYPE = "min_investment"
 
 
-def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario,
-        rule: MinInvestment) -> None:
+def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: MinInvestment) -> None:
     """Require a floor on spending for production expansion of the selected systems."""
     chosen = set(scenario.select(rule.select))
-    invested = sum(m.system[s].expansion.cost * m.expansion_steps[s, t]
-                   for s, t in m.EXPANSIONS if s in chosen)
+    invested = sum(
+        m.system[s].expansion.cost * m.expansion_steps[s, t] for s, t in m.EXPANSIONS if s in chosen
+    )
     if rule.amount is not None:
         floor = rule.amount
     else:

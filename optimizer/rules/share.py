@@ -45,8 +45,11 @@ def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Share)
         return sum(content[s] * payments_of(m, [s], year) for s in systems)
 
     def units(systems: list[str], c: str, year: int | None) -> Any:
-        return sum(m.system[s].contributes[c] * new_units(m, s, year)
-                   for s in systems if c in m.system[s].contributes)
+        return sum(
+            m.system[s].contributes[c] * new_units(m, s, year)
+            for s in systems
+            if c in m.system[s].contributes
+        )
 
     content_measure = rule.measure == "content"
     if rule.measure == "capability":
@@ -57,19 +60,26 @@ def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Share)
         def capability_share(b, c, t):
             return _row(rule, units(select, c, t), units(among, c, t))
     elif rule.scope == "per_year":
+
         @block.Constraint(m.YEARS, doc="share of payments in year t")
         def yearly_share(b, t):
             return _row(rule, money(select, t, content_measure), money(among, t, False))
     elif rule.scope == "per_capability":
+
         def contributing(systems: list[str], c: str) -> list[str]:
             return [s for s in systems if c in m.system[s].contributes]
 
         @block.Constraint(m.CAPABILITIES, doc="share of payments for capability c")
         def capability_spend_share(b, c):
-            return _row(rule, money(contributing(select, c), None, content_measure),
-                        money(contributing(among, c), None, False))
+            return _row(
+                rule,
+                money(contributing(select, c), None, content_measure),
+                money(contributing(among, c), None, False),
+            )
     else:
         block.horizon_share = pyo.Constraint(
-            rule=lambda b: _row(rule, money(select, None, content_measure),
-                                money(among, None, False)),
-            doc="share of payments over the horizon")
+            rule=lambda b: _row(
+                rule, money(select, None, content_measure), money(among, None, False)
+            ),
+            doc="share of payments over the horizon",
+        )
