@@ -193,3 +193,28 @@ def test_a_scenario_built_in_code_is_checked_too():
         update={"systems": [scenario.systems[0].model_copy(update={"supplier": "ghost"})]}
     )
     assert any("unknown supplier 'ghost'" in p for p in problems_of(broken))
+
+
+def test_more_mistakes_each_named_by_path():
+    doc = small_doc()
+    doc["capabilities"][0]["requirement"] = {}
+    doc["systems"][0]["contributes"] = {"gbad": -1}
+    doc["rules"][0]["select"] = {"countries": ["de"]}
+    doc["rules"].append({"id": "late", "type": "deadline", "capabilities": ["shorad"],
+                         "year": 2040})
+    doc["variants"]["baseline"] = {"patch": {}}
+    problems = problems_of(doc)
+    assert "capabilities[0].requirement: must have at least 1 item(s)" in problems
+    assert "systems[0].contributes.gbad: must be ≥ 0" in problems
+    assert any(p.startswith("rules[0] (safe65).select.countries[0]: 'de' is not an ISO")
+               for p in problems)
+    assert any(p.startswith("rules[1] (late).capabilities[0]: unknown capability 'shorad'")
+               for p in problems)
+    assert "rules[1] (late).year: 2040 is outside the horizon 2026–2028" in problems
+    assert "variants.baseline: the name is reserved for the scenario as written" in problems
+
+
+def test_an_empty_list_in_a_patch_clears_the_list():
+    doc = small_doc()
+    doc["variants"]["no-rules"] = {"patch": {"rules": []}}
+    assert load_scenario(doc, variant="no-rules").rules == []
