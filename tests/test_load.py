@@ -200,16 +200,20 @@ def test_more_mistakes_each_named_by_path():
     doc["capabilities"][0]["requirement"] = {}
     doc["systems"][0]["contributes"] = {"gbad": -1}
     doc["rules"][0]["select"] = {"countries": ["de"]}
-    doc["rules"].append({"id": "late", "type": "deadline", "capabilities": ["shorad"],
-                         "year": 2040})
+    doc["rules"].append(
+        {"id": "late", "type": "deadline", "capabilities": ["shorad"], "year": 2040}
+    )
     doc["variants"]["baseline"] = {"patch": {}}
     problems = problems_of(doc)
     assert "capabilities[0].requirement: must have at least 1 item(s)" in problems
     assert "systems[0].contributes.gbad: must be ≥ 0" in problems
-    assert any(p.startswith("rules[0] (safe65).select.countries[0]: 'de' is not an ISO")
-               for p in problems)
-    assert any(p.startswith("rules[1] (late).capabilities[0]: unknown capability 'shorad'")
-               for p in problems)
+    assert any(
+        p.startswith("rules[0] (safe65).select.countries[0]: 'de' is not an ISO") for p in problems
+    )
+    assert any(
+        p.startswith("rules[1] (late).capabilities[0]: unknown capability 'shorad'")
+        for p in problems
+    )
     assert "rules[1] (late).year: 2040 is outside the horizon 2026–2028" in problems
     assert "variants.baseline: the name is reserved for the scenario as written" in problems
 
