@@ -19,11 +19,13 @@ from rich.table import Table
 
 from models import Scenario
 from models.references import scenario_warnings
+from optimizer.compare import compare as run_compare
 from optimizer.errors import ScenarioError
 from optimizer.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
-from optimizer.output import OutputExistsError, check_target, write_result
+from optimizer.output import OutputExistsError, check_target, write_comparison, write_result
 from optimizer.results import Result
 from optimizer.solver import solve as run_solve
+from optimizer.terminal import print_comparison
 
 app = typer.Typer(
     help="dualtrack: what each procurement rule costs in capability, money and years.",
@@ -207,3 +209,47 @@ def scenarios() -> None:
 def schema() -> None:
     """Print the JSON Schema of a scenario document."""
     print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArg = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option("--variant", "-v", help="A variant; repeatable (default all)."),
+    ] = None,
+    set_: SetOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the tables here.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    report: Annotated[bool, typer.Option(help="Also write report.html into --out.")] = False,
+    attribute: Annotated[
+        bool, typer.Option(help="Switch each enabled rule off in turn: what it costs.")
+    ] = False,
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
+    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
+) -> None:
+    """Solve variants side by side: KPIs, changes against baseline, and rule costs."""
+    try:
+        if report and out_dir is None:
+            raise ScenarioError(["--report needs --out DIR"])
+        if out_dir is not None:
+            check_target(out_dir, force)
+        with err.status("solving variants…"):
+            comparison = run_compare(
+                scenario,
+                variant,
+                sets=set_,
+                jobs=jobs,
+                attribute_rules=attribute,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+            )
+        if out_dir is not None:
+            write_comparison(comparison, out_dir, force, report)
+    except (ScenarioError, OutputExistsError) as error:
+        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    print_comparison(comparison, fmt.value, out)
+    codes = [EXIT_BY_STATUS[r.status] for r in comparison.results.values()]
+    raise typer.Exit(code=max(codes))

@@ -12,12 +12,15 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from models import Scenario
+from optimizer.compare import Comparison
 from optimizer.results import Result
 
 
@@ -41,9 +44,9 @@ def check_target(out: Path, force: bool) -> None:
         raise OutputExistsError(f"{out}: already holds an output; use --force to replace it")
 
 
-def scenario_hash(result: Result) -> str:
-    """SHA-256 of the solved scenario, as canonical JSON."""
-    text = json.dumps(result.scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of a scenario, as canonical JSON."""
+    text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -58,61 +61,115 @@ def versions() -> dict[str, str]:
     return found
 
 
-def _tables(result: Result) -> dict[str, pd.DataFrame]:
-    tables = dict(result.frames())
-    tables["kpis"] = result.kpis.rename_axis("kpi").reset_index(name="value")
-    return tables
-
-
-def _write_files(result: Result, folder: Path) -> list[str]:
+def write_tables(folder: Path, tables: dict[str, pd.DataFrame], workbook: str) -> list[str]:
+    """Each table as CSV and Parquet, and all of them as sheets of one Excel workbook."""
     files = []
-    tables = _tables(result)
     for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
         table.to_parquet(folder / f"{name}.parquet", index=False)
         files += [f"{name}.csv", f"{name}.parquet"]
-    with pd.ExcelWriter(folder / "result.xlsx", engine="openpyxl") as book:
+    with pd.ExcelWriter(folder / workbook, engine="openpyxl") as book:
         for name, table in tables.items():
-            table.to_excel(book, sheet_name=name, index=False)
-    scenario = result.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    (folder / "scenario.json").write_text(json.dumps(scenario, indent=2, ensure_ascii=False))
-    return [*files, "result.xlsx", "scenario.json"]
+            table.to_excel(book, sheet_name=name[:31], index=False)
+    return [*files, workbook]
 
 
-def manifest(result: Result, files: list[str]) -> dict:
-    """What was solved, how, with which versions, and how long it took."""
-    summary = result.summary()
-    return {
-        "scenario": summary["scenario"],
-        "variant": summary["variant"],
-        "scenario_sha256": scenario_hash(result),
-        "status": result.status,
-        "objective": result.objective,
-        "mip_gap": result.mip_gap,
-        "content_group": result.scenario.content_group_name,
-        "solver": {"name": "highs", **(result.options.model_dump() if result.options else {})},
-        "versions": versions(),
-        "timings": result.timings,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files": [*files, "manifest.json"],
-    }
+def write_scenario(folder: Path, scenario: Scenario) -> str:
+    """The scenario as solved, as JSON (``dualtrack report`` reads it back)."""
+    document = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    (folder / "scenario.json").write_text(json.dumps(document, indent=2, ensure_ascii=False))
+    return "scenario.json"
 
 
-def write_result(result: Result, out: Path, force: bool = False) -> Path:
-    """Write the result's tables (CSV, Parquet, Excel), scenario and manifest into ``out``."""
+def write_folder(
+    out: Path, fill: Callable[[Path], tuple[list[str], dict]], force: bool, report: bool
+) -> Path:
+    """Fill a staging folder, add the manifest (and the report), and move it to ``out``.
+
+    ``fill`` writes the files and returns their names and the manifest's own
+    entries; versions, time and the file list are added here.
+    """
     out = Path(out)
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; an output folder is not
     try:
-        files = _write_files(result, staging)
-        text = json.dumps(manifest(result, files), indent=2, ensure_ascii=False)
+        files, entries = fill(staging)
+        document = {
+            **entries,
+            "versions": versions(),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files": [*files, "manifest.json"],
+        }
+        text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
         (staging / "manifest.json").write_text(text)
+        if report:
+            from optimizer.report import write_report  # matplotlib only when asked for
+
+            write_report(staging)
         _replace(staging, out, force)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out
+
+
+def _solve_entries(result: Result) -> dict:
+    """What was solved, how, and how long it took."""
+    return {
+        "kind": "solve",
+        "scenario": result.scenario.name,
+        "variant": result.variant or "baseline",
+        "scenario_sha256": scenario_hash(result.scenario),
+        "status": result.status,
+        "objective": result.objective,
+        "mip_gap": result.mip_gap,
+        "content_group": result.scenario.content_group_name,
+        "solver": {"name": "highs", **(result.options.model_dump() if result.options else {})},
+        "timings": result.timings,
+    }
+
+
+def write_result(result: Result, out: Path, force: bool = False, report: bool = False) -> Path:
+    """Write a solve's tables (CSV, Parquet, Excel), scenario and manifest into ``out``."""
+
+    def fill(folder: Path) -> tuple[list[str], dict]:
+        tables = {
+            **result.frames(),
+            "kpis": result.kpis.rename_axis("kpi").reset_index(name="value"),
+        }
+        files = write_tables(folder, tables, "result.xlsx") + [
+            write_scenario(folder, result.scenario)
+        ]
+        return files, _solve_entries(result)
+
+    return write_folder(out, fill, force, report)
+
+
+def write_comparison(
+    comparison: Comparison, out: Path, force: bool = False, report: bool = False
+) -> Path:
+    """Write a comparison's tables, base scenario and manifest into ``out``."""
+
+    def fill(folder: Path) -> tuple[list[str], dict]:
+        files = write_tables(folder, comparison.tables(), "comparison.xlsx")
+        files.append(write_scenario(folder, comparison.scenario))
+        entries = {
+            "kind": "comparison",
+            "scenario": comparison.scenario.name,
+            "scenario_sha256": scenario_hash(comparison.scenario),
+            "variants": comparison.variants,
+            "statuses": {
+                v: {"status": r.status, "objective": r.objective, "mip_gap": r.mip_gap,
+                    "message": r.message}
+                for v, r in comparison.results.items()
+            },
+            "not_significant": comparison.not_significant(),
+            "timings": {v: r.timings for v, r in comparison.results.items()},
+        }
+        return files, entries
+
+    return write_folder(out, fill, force, report)
 
 
 def _replace(staging: Path, out: Path, force: bool) -> None:

@@ -1,0 +1,136 @@
+"""Comparisons printed for people (rich tables) and for scripts (JSON, CSV)."""
+
+import json
+import math
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.compare import Comparison, better
+from optimizer.load import BASELINE
+
+
+def number(name: str, value: float) -> str:
+    """A KPI value as an analyst reads it."""
+    if name.startswith("first_met."):
+        return "never" if math.isnan(value) else f"{value:.0f}"
+    if math.isnan(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def change_text(name: str, value: float) -> str:
+    """A change against baseline, signed; a year never reached shows as 'never'."""
+    if math.isinf(value):
+        return "never" if value > 0 else "now met"
+    if name.startswith("first_met."):
+        return f"{value:+.0f} y"
+    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.3g}"
+
+
+def _coloured(name: str, change: float) -> str:
+    verdict = better(name, change)
+    text = change_text(name, change)
+    if verdict is None:
+        return text if abs(change) < 1e-9 else f"[cyan]{text}[/]"
+    return f"[green]{text}[/]" if verdict else f"[red]{text}[/]"
+
+
+def _status_line(result: Any) -> str:
+    if result.status == "feasible-at-limit":
+        return f"[yellow]at time limit, gap {result.mip_gap or 0:.1%}[/]"
+    return result.status if result.has_plan else f"[red]{result.status}[/]"
+
+
+def kpi_table(comparison: Comparison) -> Table:
+    """KPIs with variants as columns; each variant's change against baseline beside its value."""
+    table = Table("KPI", title=f"{comparison.scenario.name}: variants side by side")
+    for variant, result in comparison.results.items():
+        table.add_column(f"{variant}\n{_status_line(result)}", justify="right")
+    kpis, diff = comparison.kpis, comparison.diff
+    noise = set(comparison.not_significant())
+    for name in kpis.index:
+        cells = []
+        for variant in comparison.variants:
+            value = number(name, kpis.at[name, variant])
+            if variant != BASELINE and not diff.empty:
+                change = _coloured(name, diff.at[name, variant])
+                mark = " ≈" if (variant, name) in noise else ""
+                value = f"{value} ({change}{mark})" if diff.at[name, variant] else value
+            cells.append(value)
+        table.add_row(name, *cells)
+    return table
+
+
+def attribution_table(attribution: pd.DataFrame) -> Table:
+    """Per rule: what switching it on changes (with the rule minus without it)."""
+    table = Table(
+        "variant",
+        "rule",
+        "type",
+        "Δ weighted gap",
+        "Δ spend",
+        "Δ EU share",
+        "first met later",
+        title="What each rule costs (with it − without it)",
+    )
+    for row in attribution.to_dict(orient="records"):
+        delays = [
+            f"{k.removeprefix('first_met.')} {change_text(k, v)}"
+            for k, v in row.items()
+            if k.startswith("first_met.") and isinstance(v, float) and v != 0
+        ]
+        table.add_row(
+            row["variant"],
+            row["rule"],
+            row["type"],
+            _coloured("weighted_gap", row.get("weighted_gap", math.nan)),
+            change_text("total_spend", row.get("total_spend", math.nan)),
+            change_text("share", 100 * row.get("spend_share.eu", math.nan)) + " pts",
+            ", ".join(delays) or "–",
+        )
+    return table
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN as null, an infinite change as the string 'never' or 'now met'."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        return "never" if value > 0 else "now met"
+    return value
+
+
+def as_json(comparison: Comparison) -> str:
+    """The comparison for scripts."""
+
+    def frame(table: pd.DataFrame) -> dict:
+        return {c: {k: _plain(v) for k, v in table[c].items()} for c in table.columns}
+
+    document = {
+        "scenario": comparison.scenario.name,
+        "variants": comparison.variants,
+        "statuses": frame(comparison.statuses.T),
+        "kpis": frame(comparison.kpis),
+        "diff": frame(comparison.diff),
+        "not_significant": comparison.not_significant(),
+        "attribution": [
+            {k: _plain(v) for k, v in row.items()}
+            for row in comparison.attribution.to_dict(orient="records")
+        ],
+    }
+    return json.dumps(document, indent=2, default=str)
+
+
+def print_comparison(comparison: Comparison, fmt: str, console: Console) -> None:
+    """Print the comparison as a table, JSON or CSV."""
+    if fmt == "json":
+        print(as_json(comparison))
+    elif fmt == "csv":
+        print(comparison.kpis.rename_axis("kpi").to_csv(), end="")
+    else:
+        console.print(kpi_table(comparison))
+        if not comparison.attribution.empty:
+            console.print(attribution_table(comparison.attribution))
