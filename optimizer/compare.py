@@ -91,7 +91,7 @@ class Comparison:
         for variant, result in self.results.items():
             if variant == BASELINE or not result.has_plan:
                 continue
-            slack = sum(abs(r.objective) * (r.mip_gap or 0.0) for r in (base, result))
+            slack = sum(_uncertainty(r) for r in (base, result))
             difference = abs(result.objective - base.objective)
             if slack > 0 and difference <= slack:
                 flagged.append((variant, primary))
@@ -137,6 +137,12 @@ class Comparison:
     def _repr_html_(self) -> str:
         head = f"<p><b>{self.scenario.name}</b>: {len(self.results)} variants</p>"
         return head + self.statuses.to_html() + self.kpis.to_html(float_format="{:.4g}".format)
+
+
+def _uncertainty(result: Result) -> float:
+    """How far the true optimum may lie from the objective: the gap, relative unless P* ≈ 0."""
+    gap = result.mip_gap or 0.0
+    return gap * abs(result.objective) if abs(result.objective) > 1e-9 else gap
 
 
 def origin_spending(result: Result) -> pd.DataFrame:

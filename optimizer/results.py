@@ -74,6 +74,15 @@ class Result:
 
         return audit(self)
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the status line, the KPIs and the orders."""
+        head = f"<p><b>{self.scenario.name}</b> ({self.variant or 'baseline'}): {self.status}"
+        if not self.has_plan:
+            return head + f" — {self.message}</p>"
+        head += f", objective {self.objective:.4g}</p>"
+        kpis = self.kpis.rename("value").to_frame().to_html(float_format="{:,.4g}".format)
+        return head + kpis + self.orders.to_html(index=False, float_format="{:,.4g}".format)
+
     def summary(self) -> dict[str, Any]:
         """Status, objective, gap, timings and KPIs as plain JSON-ready values."""
         return {
