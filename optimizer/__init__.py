@@ -1,6 +1,7 @@
-"""dualtrack's engine: load a scenario, build and solve its model, read the plan."""
+"""dualtrack's engine: load a scenario, build and solve its model, read the plan, compare."""
 
+from optimizer.compare import compare
 from optimizer.load import load_scenario
 from optimizer.solver import solve
 
-__all__ = ["load_scenario", "solve"]
+__all__ = ["compare", "load_scenario", "solve"]
