@@ -83,6 +83,9 @@ def solve(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
     force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    report: Annotated[
+        bool, typer.Option(help="Also write report.html and charts/ into --out.")
+    ] = False,
     time_limit: Annotated[float | None, typer.Option(help="Seconds, both stages.")] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
@@ -91,6 +94,8 @@ def solve(
     """Solve a scenario and print the plan's KPIs."""
     _log_patches()
     try:
+        if report and out_dir is None:
+            raise ScenarioError(["--report needs --out DIR"])
         if out_dir is not None:
             check_target(out_dir, force)
         with err.status("solving…"):
@@ -104,7 +109,7 @@ def solve(
                 seed=seed,
             )
         if out_dir is not None and result.has_plan:
-            write_result(result, out_dir, force)
+            write_result(result, out_dir, force, report)
     except (ScenarioError, OutputExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     _print_result(result, fmt)
@@ -253,3 +258,20 @@ def compare(
     print_comparison(comparison, fmt.value, out)
     codes = [EXIT_BY_STATUS[r.status] for r in comparison.results.values()]
     raise typer.Exit(code=max(codes))
+
+
+@app.command()
+def report(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder written by solve --out or compare --out.")
+    ],
+    force: Annotated[bool, typer.Option(help="Replace an existing report.html.")] = False,
+) -> None:
+    """Write report.html (self-contained, opens offline) and charts/*.png into a result folder."""
+    from optimizer.report import ReportError, write_report  # matplotlib only when asked for
+
+    try:
+        page = write_report(folder, force)
+    except ReportError as error:
+        raise _fail([str(error)], 2) from None
+    out.print(f"wrote {page} and {page.parent / 'charts'}/", markup=False, highlight=False)

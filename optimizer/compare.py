@@ -260,8 +260,11 @@ def _rule_row(variant: str, rule: Any, bound: Result, free: Result) -> dict[str,
 def change(value: float, reference: float) -> float:
     """``value − reference``; a year that is never reached (NaN) counts as infinitely late."""
     if math.isnan(value) or math.isnan(reference):
-        return 0.0 if math.isnan(value) == math.isnan(reference) else (
-            math.inf if math.isnan(value) else -math.inf)
+        return (
+            0.0
+            if math.isnan(value) == math.isnan(reference)
+            else (math.inf if math.isnan(value) else -math.inf)
+        )
     difference = value - reference
     return 0.0 if abs(difference) < 1e-9 else difference
 

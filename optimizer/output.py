@@ -160,8 +160,12 @@ def write_comparison(
             "scenario_sha256": scenario_hash(comparison.scenario),
             "variants": comparison.variants,
             "statuses": {
-                v: {"status": r.status, "objective": r.objective, "mip_gap": r.mip_gap,
-                    "message": r.message}
+                v: {
+                    "status": r.status,
+                    "objective": r.objective,
+                    "mip_gap": r.mip_gap,
+                    "message": r.message,
+                }
                 for v, r in comparison.results.items()
             },
             "not_significant": comparison.not_significant(),
