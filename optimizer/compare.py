@@ -23,6 +23,7 @@ from optimizer.load import BASELINE, ScenarioLike, load_scenario
 from optimizer.results import Result
 from optimizer.solver import solve
 
+NOISE = 1e-5
 LOWER_IS_BETTER = ("weighted_gap", "max_gap", "gap_", "first_met.")
 ATTRIBUTED = (
     "weighted_gap",
@@ -258,7 +259,10 @@ def _rule_row(variant: str, rule: Any, bound: Result, free: Result) -> dict[str,
 
 
 def change(value: float, reference: float) -> float:
-    """``value − reference``; a year that is never reached (NaN) counts as infinitely late."""
+    """``value − reference``; a year that is never reached (NaN) counts as infinitely late.
+
+    Differences within solver tolerance (1e-5, relative above 1) are zero.
+    """
     if math.isnan(value) or math.isnan(reference):
         return (
             0.0
@@ -266,7 +270,8 @@ def change(value: float, reference: float) -> float:
             else (math.inf if math.isnan(value) else -math.inf)
         )
     difference = value - reference
-    return 0.0 if abs(difference) < 1e-9 else difference
+    # below this, a change is the lexicographic stage's allowance (1e-6·P* + 1e-6), not a result
+    return 0.0 if abs(difference) <= NOISE * max(1.0, abs(reference)) else difference
 
 
 def better(kpi: str, change: float) -> bool | None:

@@ -58,7 +58,7 @@ def kpi_table(comparison: Comparison) -> Table:
             if variant != BASELINE and not diff.empty:
                 change = _coloured(name, diff.at[name, variant])
                 mark = " ≈" if (variant, name) in noise else ""
-                value = f"{value} ({change}{mark})" if diff.at[name, variant] else value
+                value = f"{value}\n{change}{mark}" if diff.at[name, variant] else value
             cells.append(value)
         table.add_row(name, *cells)
     return table
