@@ -1,0 +1,431 @@
+"""Benchmark ladder runner: where the time of one solve goes, rung by rung.
+
+    python benchmarks/run.py --rungs 50x10 200x15 --time-limit 60 --mip-gap 0.01 --label before
+
+Each rung is generated (``benchmarks/generate.py``, seeded) and then measured in a fresh
+Python process, so that peak memory is that rung's alone. The steps of
+``optimizer.solver.solve`` are repeated one by one and timed separately: load, build,
+transfer to HiGHS (the persistent interface's ``set_instance``), stage 1 (primary), the
+persistent update and stage 2 (secondary), result extraction. Then the same model, in
+its stage-1 form, is handed to highspy directly (Pyomo's standard-form compiler and
+``passModel`` when scipy is installed, else Pyomo's LP writer and ``readModel``) and
+solved with the same options: the "HiGHS-only" time of the same run.
+
+Each stage gets ``--time-limit`` seconds of its own (``solve()`` shares one limit over
+both stages). One row per rung is appended to
+``benchmarks/results/<YYYY-MM-DD>-<label>.csv``; the columns are described in
+``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import highspy
+import pyomo
+from pyomo.common.tee import capture_output
+from pyomo.common.timing import HierarchicalTimer
+
+from optimizer import load_scenario
+from optimizer.formulation import build_model
+from optimizer.highs import Session
+from optimizer.results import extract
+from optimizer.solver import PRIMARY_TOLERANCE
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import Rung, write  # noqa: E402  (a sibling script, not a package)
+
+COLUMNS = [
+    # what was run
+    "date", "label", "rung", "scenario", "seed", "time_limit", "mip_gap", "threads",
+    # model size, as HiGHS holds it after the transfer (stage 1)
+    "columns", "rows", "nonzeros", "integer_columns",
+    # seconds
+    "load_s", "build_s", "transfer_s", "stage1_s", "stage1_pyomo_s",
+    "stage2_update_s", "stage2_s", "stage2_pyomo_s", "extract_s",
+    "total_s", "overhead_s", "overhead_ratio",
+    # outcome
+    "status", "stage1_status", "stage1_objective", "stage1_gap",
+    "stage2_status", "stage2_objective", "stage2_gap",
+    "peak_rss_mb",
+    # the same model straight into highspy
+    "highs_only_via", "highs_only_compile_s", "highs_only_pass_s", "highs_only_stage1_s",
+    "highs_only_status", "highs_only_objective", "highs_only_gap",
+    "highs_copy_stage1_s", "highs_copy_objective", "peak_rss_end_mb",
+    # where it ran
+    "load_avg_1m", "platform", "cpu", "cpu_count", "python", "pyomo", "highspy", "git",
+]  # fmt: skip
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process so far (``ru_maxrss``), in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _git() -> str:
+    """Commit of the code measured, with ``+dirty`` when the tree has changes."""
+    try:
+        run = dict(cwd=HERE.parent, capture_output=True, text=True, check=True)
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "models", "optimizer"], **run)
+        return commit + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def machine() -> dict:
+    """Where the run happens: platform, CPU, versions, commit."""
+    return {
+        "platform": platform.platform(),
+        "cpu": _cpu(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "pyomo": pyomo.__version__,
+        "highspy": version("highspy"),
+        "git": _git(),
+    }
+
+
+def _seconds(timer: HierarchicalTimer, name: str) -> float:
+    try:
+        return timer.get_total_time(name)
+    except (KeyError, RuntimeError):
+        return 0.0
+
+
+def _timed_stage(session: Session, m, seconds: float) -> tuple:
+    """``Session.run`` with a timer in the solver's config: (stage, wall, timer)."""
+    timer = HierarchicalTimer()
+    session.solver.config.timer = timer
+    started = time.perf_counter()
+    stage = session.run(m, seconds)
+    return stage, time.perf_counter() - started, timer
+
+
+def _model_size(session: Session) -> dict:
+    highs = session.solver._solver_model
+    integrality = highs.getLp().integrality_
+    return {
+        "columns": highs.getNumCol(),
+        "rows": highs.getNumRow(),
+        "nonzeros": highs.getNumNz(),
+        "integer_columns": sum(1 for v in integrality if v != highspy.HighsVarType.kContinuous),
+    }
+
+
+def _highs_status(highs: highspy.Highs) -> str:
+    status = highs.getModelStatus()
+    has_plan = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+    if status == highspy.HighsModelStatus.kOptimal:
+        return "optimal"
+    if status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit):
+        return "feasible-at-limit" if has_plan else "error"
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible"
+    return "error: " + highs.modelStatusToString(status)
+
+
+def _standard_form_lp(m) -> highspy.HighsLp:
+    """The active objective and rows of ``m`` as a HighsLp, by Pyomo's standard-form compiler."""
+    import numpy as np
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    form = LinearStandardFormCompiler().write(m, mixed_form=True)
+    a = form.A.tocsc()
+    sense = np.array([r.bound_type for r in form.rows])  # 1: ≤, -1: ≥, 0: =
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = form.c.toarray().ravel() if form.c.shape[0] else np.zeros(a.shape[1])
+    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+    lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in form.columns], dtype=float)
+    lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in form.columns], dtype=float)
+    lp.row_lower_ = np.where(sense >= 0, np.where(sense == 0, form.rhs, -inf), form.rhs)
+    lp.row_upper_ = np.where(sense <= 0, np.where(sense == 0, form.rhs, inf), form.rhs)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() else
+        highspy.HighsVarType.kContinuous
+        for v in form.columns
+    ]  # fmt: skip
+    return lp
+
+
+def _set_options(highs: highspy.Highs, options, seconds: float) -> None:
+    """What the persistent interface sets before ``run`` (see ``Session.run``)."""
+    highs.setOptionValue("log_to_console", True)
+    if options.threads is not None:
+        highs.setOptionValue("threads", options.threads)
+    highs.setOptionValue("time_limit", max(seconds, 0.01))
+    highs.setOptionValue("mip_rel_gap", options.mip_gap)
+    highs.setOptionValue("random_seed", options.seed)
+
+
+def highs_copy(lp: highspy.HighsLp, options, seconds: float) -> dict:
+    """The very LP the persistent interface built, solved by a fresh highspy instance."""
+    with capture_output(capture_fd=True):
+        highs = highspy.Highs()
+        highs.passModel(lp)
+        _set_options(highs, options, seconds)
+        started = time.perf_counter()
+        highs.run()
+        done = time.perf_counter()
+    has_plan = _highs_status(highs) in ("optimal", "feasible-at-limit")
+    return {
+        "highs_copy_stage1_s": done - started,
+        "highs_copy_objective": highs.getInfo().objective_function_value if has_plan else None,
+    }
+
+
+def highs_only(m, options, seconds: float, via: str = "auto") -> dict:
+    """Stage 1 of ``m`` solved by highspy alone, with the options ``Session`` passes."""
+    if via in ("auto", "standard-form"):
+        try:  # imported before the clock starts: scipy's import alone takes ~0.5 s
+            import scipy.sparse  # noqa: F401  (the standard-form compiler needs it)
+            from pyomo.repn.plugins import standard_form  # noqa: F401
+
+            via = "standard-form"
+        except ImportError:
+            if via == "standard-form":
+                raise
+            via = "lp-file"
+    with capture_output(capture_fd=True), tempfile.TemporaryDirectory() as folder:
+        highs = highspy.Highs()
+        started = time.perf_counter()
+        if via == "standard-form":
+            lp = _standard_form_lp(m)
+            compiled = time.perf_counter()
+            highs.passModel(lp)
+        else:
+            path = str(Path(folder) / "model.lp")
+            m.write(path, format="lp", io_options={"symbolic_solver_labels": False})
+            compiled = time.perf_counter()
+            highs.readModel(path)
+        passed = time.perf_counter()
+        _set_options(highs, options, seconds)
+        ran = time.perf_counter()
+        highs.run()
+        done = time.perf_counter()
+    info = highs.getInfo()
+    status = _highs_status(highs)
+    has_plan = status in ("optimal", "feasible-at-limit")
+    return {
+        "highs_only_via": via,
+        "highs_only_compile_s": compiled - started,
+        "highs_only_pass_s": passed - compiled,
+        "highs_only_stage1_s": done - ran,
+        "highs_only_status": status,
+        "highs_only_objective": info.objective_function_value if has_plan else None,
+        "highs_only_gap": info.mip_gap if has_plan else None,
+    }
+
+
+def run_rung(
+    path: str | Path,
+    time_limit: float,
+    mip_gap: float,
+    *,
+    threads: int | None = None,
+    seed: int = 0,
+    label: str = "",
+    rung: str = "",
+    via: str = "auto",
+) -> dict:
+    """Measure one scenario file in this process; the CSV row (every column of ``COLUMNS``)."""
+    row: dict = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "label": label,
+        "rung": rung,
+        "seed": seed,
+        "time_limit": time_limit,
+        "mip_gap": mip_gap,
+        "threads": threads,
+        "load_avg_1m": os.getloadavg()[0],
+    }
+    started = time.perf_counter()
+    scenario = load_scenario(path)
+    row["scenario"] = scenario.name
+    update = dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)
+    options = scenario.solver.model_copy(update={k: v for k, v in update.items() if v is not None})
+    loaded = time.perf_counter()
+    m = build_model(scenario)
+    built = time.perf_counter()
+    session = Session(options)
+    first, first_wall, timer = _timed_stage(session, m, time_limit)
+    row.update(_model_size(session))
+    lp = session.solver._solver_model.getLp()  # stage 1 as HiGHS holds it, for highs_copy
+    row["transfer_s"] = _seconds(timer, "set_instance")
+    row["stage1_s"] = _seconds(timer, "optimize")
+    row["stage1_pyomo_s"] = first_wall - row["transfer_s"] - row["stage1_s"]
+    stages = [first]
+    row.update(stage2_update_s=0.0, stage2_s=0.0, stage2_pyomo_s=0.0)
+    if first.status in ("optimal", "feasible-at-limit") and scenario.objective.secondary != "none":
+        m.primary_cap.set_value(first.objective * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE)
+        m.primary_at_optimum.activate()
+        m.primary_objective.deactivate()
+        m.secondary_objective.activate()
+        second, second_wall, timer = _timed_stage(session, m, time_limit)
+        stages.append(second)
+        row["stage2_update_s"] = _seconds(timer, "update")
+        row["stage2_s"] = _seconds(timer, "optimize")
+        row["stage2_pyomo_s"] = second_wall - row["stage2_update_s"] - row["stage2_s"]
+    solved = time.perf_counter()
+    result = extract(m, scenario, None, stages, options)
+    extracted = time.perf_counter()
+    row["peak_rss_mb"] = _rss_mb()
+    total = extracted - loaded
+    overhead = total - row["stage1_s"] - row["stage2_s"]
+    row.update(
+        load_s=loaded - started,
+        build_s=built - loaded,
+        extract_s=extracted - solved,
+        total_s=total,
+        overhead_s=overhead,
+        overhead_ratio=overhead / total if total > 0 else None,
+        status=result.status,
+        stage1_status=first.status,
+        stage1_objective=first.objective,
+        stage1_gap=first.gap,
+        stage2_status=stages[1].status if len(stages) > 1 else "",
+        stage2_objective=stages[1].objective if len(stages) > 1 else None,
+        stage2_gap=stages[1].gap if len(stages) > 1 else None,
+    )
+    m.secondary_objective.deactivate()  # back to the stage-1 model
+    m.primary_at_optimum.deactivate()
+    m.primary_objective.activate()
+    row.update(highs_only(m, options, time_limit, via))
+    row.update(highs_copy(lp, options, time_limit))
+    row["peak_rss_end_mb"] = _rss_mb()
+    row.update(machine())
+    return {column: row.get(column) for column in COLUMNS}
+
+
+def record(rows: list[dict], path: Path) -> Path:
+    """Append ``rows`` to the CSV at ``path`` (header written when the file is new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
+    with path.open("a", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        if new:
+            writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+    return path
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else value
+
+
+def _in_subprocess(path: Path, args: argparse.Namespace, rung: str) -> dict:
+    """``run_rung`` in a fresh interpreter; a failed or timed-out rung is a row saying so."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "row.json"
+        command = [
+            sys.executable, __file__, "--one", str(path), "--row-out", str(out),
+            "--time-limit", str(args.time_limit), "--mip-gap", str(args.mip_gap),
+            "--seed", str(args.seed), "--label", args.label, "--rung-name", rung, "--via", args.via,
+        ]  # fmt: skip
+        if args.threads is not None:
+            command += ["--threads", str(args.threads)]
+        try:
+            done = subprocess.run(
+                command, timeout=args.rung_timeout, capture_output=True, text=True
+            )
+            if out.exists():
+                return json.loads(out.read_text())
+            failure = f"error: exit {done.returncode}: {done.stderr.strip()[-300:]}"
+        except subprocess.TimeoutExpired:
+            failure = f"not run: over --rung-timeout {args.rung_timeout} s"
+    row = dict.fromkeys(COLUMNS)
+    row.update(machine())
+    row.update(
+        date=datetime.datetime.now().isoformat(timespec="seconds"),
+        label=args.label,
+        rung=rung,
+        seed=args.seed,
+        time_limit=args.time_limit,
+        mip_gap=args.mip_gap,
+        threads=args.threads,
+        status=failure,
+    )
+    return row
+
+
+def _summary(row: dict) -> str:
+    def f(key: str) -> str:
+        value = row.get(key)
+        return "-" if value is None else f"{value:.2f}"
+
+    return (
+        f"{row['rung']}: {row['status']}  build {f('build_s')}  transfer {f('transfer_s')}  "
+        f"stage1 {f('stage1_s')}  stage2 {f('stage2_s')}  extract {f('extract_s')}  "
+        f"overhead {f('overhead_ratio')}  highs-only {f('highs_only_stage1_s')}  "
+        f"rss {f('peak_rss_mb')} MiB"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rungs", nargs="+", default=["50x10", "200x15", "1000x20", "3000x30"])
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per stage")
+    parser.add_argument("--mip-gap", type=float, default=0.01)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0, help="generator and HiGHS seed")
+    parser.add_argument("--label", default="run")
+    parser.add_argument("--via", choices=["auto", "standard-form", "lp-file"], default="auto")
+    parser.add_argument("--rung-timeout", type=float, default=None, help="seconds per rung")
+    parser.add_argument("--scenarios", type=Path, default=HERE / "generated")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # child: one scenario file
+    parser.add_argument("--row-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rung-name", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        row = run_rung(
+            args.one, args.time_limit, args.mip_gap, threads=args.threads, seed=args.seed,
+            label=args.label, rung=args.rung_name, via=args.via,
+        )  # fmt: skip
+        args.row_out.write_text(json.dumps(row))
+        return 0
+    target = args.out / f"{datetime.date.today().isoformat()}-{args.label}.csv"
+    for text in args.rungs:
+        path = write(Rung.parse(text), args.scenarios, args.seed)
+        row = _in_subprocess(path, args, text)
+        record([row], target)
+        print(_summary(row), flush=True)
+    print(f"written: {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

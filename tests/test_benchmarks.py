@@ -1,0 +1,69 @@
+"""The benchmark ladder runs on a tiny rung. No timing is ever asserted (see benchmarks/)."""
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from optimizer import load_scenario
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _script(name: str):
+    """A script in benchmarks/ as a module (benchmarks/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generate():
+    return _script("generate")
+
+
+@pytest.fixture(scope="module")
+def run():
+    return _script("run")
+
+
+def test_generator_is_deterministic_and_loads(generate, tmp_path):
+    rung = generate.Rung.parse("10x3")
+    first = generate.write(rung, tmp_path / "a", seed=3)
+    second = generate.write(rung, tmp_path / "b", seed=3)
+    assert first.read_text() == second.read_text()
+    assert generate.generate(rung, seed=4) != generate.generate(rung, seed=3)
+    scenario = load_scenario(first)
+    assert len(scenario.systems) == 10
+    assert len(scenario.years) == 3
+    assert len(scenario.capabilities) == 10
+    assert [b.id for b in scenario.budgets] == ["national", "safe"]
+    assert {r.type for r in scenario.rules} >= {"share", "deadline", "exclude"}
+    assert "NO" in scenario.groups["safe_eligible"]  # Norway, not YAML 1.1's false
+
+
+def test_rung_parses_optional_capabilities_and_budgets(generate):
+    assert generate.Rung.parse("50x10") == generate.Rung(50, 10, 10, 2)
+    assert generate.Rung.parse("50x10x4x3") == generate.Rung(50, 10, 4, 3)
+    with pytest.raises(ValueError):
+        generate.Rung.parse("50")
+
+
+def test_runner_records_a_row_on_the_smallest_rung(generate, run, tmp_path):
+    path = generate.write(generate.Rung.parse("10x3"), tmp_path, seed=0)
+    row = run.run_rung(path, time_limit=10, mip_gap=0.01, label="test", rung="10x3")
+    assert row["status"] in ("optimal", "feasible-at-limit")
+    assert row["highs_only_status"] in ("optimal", "feasible-at-limit")
+    assert row["columns"] > 0 and row["rows"] > 0 and row["nonzeros"] > 0
+    csv_path = run.record([row], tmp_path / "results" / "test.csv")
+    with csv_path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    assert reader.fieldnames == run.COLUMNS
+    assert len(rows) == 1
+    assert rows[0]["rung"] == "10x3"
+    assert rows[0]["status"] in ("optimal", "feasible-at-limit")
