@@ -212,17 +212,23 @@ def add_budgets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     def spend(m, b, t):
         return sum(by_budget_year[b, t])
 
-    budgets = {b.id: b for b in scenario.budgets}
+    carried = [b.id for b in scenario.budgets if b.carryover]
     amount = {b.id: scenario.series(b.amount) for b in scenario.budgets}
 
-    @m.Constraint(m.BUDGETS, m.YEARS, doc="spend ≤ amount (running sums with carryover)")
+    @m.Constraint(m.BUDGETS, m.YEARS, doc="spend_{b,t} ≤ amount_{b,t}")
     def budget_limit(m, b, t):
-        if not by_budget_year[b, t] and not budgets[b].carryover:
+        if b in carried or not by_budget_year[b, t]:
             return pyo.Constraint.Skip
-        if budgets[b].carryover:
-            years = [tau for tau in m.YEARS if tau <= t]
-            return sum(m.spend[b, tau] for tau in years) <= sum(amount[b][tau] for tau in years)
         return m.spend[b, t] <= amount[b][t]
+
+    # With carryover, Σ_{τ≤t} spend ≤ Σ_{τ≤t} amount is written year by year through the
+    # money left over, so each year's row holds that year's payments only.
+    m.unspent = pyo.Var(carried, m.YEARS, domain=pyo.NonNegativeReals, doc="money carried on")
+
+    @m.Constraint(carried, m.YEARS, doc="unspent_t = unspent_{t−1} + amount_t − spend_t")
+    def carryover(m, b, t):
+        before = m.unspent[b, t - 1] if t > m.YEARS.first() else 0
+        return m.unspent[b, t] == before + amount[b][t] - m.spend[b, t]
 
 
 def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
@@ -242,16 +248,17 @@ def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     initial = {c.id: scenario.series(c.initial) for c in scenario.capabilities}
     consumption = {c.id: scenario.series(c.consumption) for c in scenario.capabilities}
 
-    @m.Expression(
-        m.CAPABILITIES,
-        m.YEARS,
-        doc="l_{c,t} = i_{c,t} + Σ_s e_{s,c}·Σ_{τ≤t} d_{s,τ} − Σ_{τ≤t} u_{c,τ}",
-    )
-    def level(m, c, t):
-        years = [tau for tau in m.YEARS if tau <= t]
-        used = sum(consumption[c][tau] for tau in years)
-        arrived = sum(e * m.delivered[s, tau] for s, e in contributors[c] for tau in years)
-        return initial[c][t] + arrived - used
+    # l_{c,t} = i_{c,t} + Σ_s e_{s,c}·Σ_{τ≤t} d_{s,τ} − Σ_{τ≤t} u_{c,τ}, written year on year
+    # so that each row holds one year's deliveries (the cumulative form grows with T²).
+    m.level = pyo.Var(m.CAPABILITIES, m.YEARS, doc="l_{c,t}")
+
+    @m.Constraint(m.CAPABILITIES, m.YEARS, doc="l_t = l_{t−1} + (i_t − i_{t−1}) + Σ e·d_t − u_t")
+    def level_balance(m, c, t):
+        first = t == m.YEARS.first()
+        before = 0 if first else m.level[c, t - 1]
+        change = initial[c][t] - (0 if first else initial[c][t - 1])
+        arrived = sum(e * m.delivered[s, t] for s, e in contributors[c])
+        return m.level[c, t] == before + change + arrived - consumption[c][t]
 
 
 def add_gaps(m: pyo.ConcreteModel, scenario: Scenario) -> None:

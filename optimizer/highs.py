@@ -11,7 +11,7 @@ from typing import Any
 import pyomo.environ as pyo
 from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.contrib.solver.solvers.highs import Highs, highspy
 
 from models import SolverOptions
 
@@ -56,6 +56,20 @@ def _stage(results: Any) -> Stage:
     return Stage("error", None, None, f"HiGHS stopped: {condition.name}")
 
 
+NO_UPDATES = dict.fromkeys(
+    [
+        "check_for_new_or_removed_constraints",
+        "check_for_new_or_removed_vars",
+        "check_for_new_or_removed_params",
+        "check_for_new_objective",
+        "update_constraints",
+        "update_vars",
+        "update_parameters",
+        "update_named_expressions",
+        "update_objective",
+    ],
+    False,
+)
 _PROCESS_THREADS: list[int | None] = []  # HiGHS fixes its thread count at the first solve
 
 
@@ -80,9 +94,23 @@ class Session:
         self.options = options
         self.solver = Highs()
 
-    def run(self, m: pyo.ConcreteModel, seconds: float, mip_gap: float | None = None) -> Stage:
-        """Solve ``m`` as it stands (active objective and constraints) within ``seconds``."""
+    def run(
+        self,
+        m: pyo.ConcreteModel,
+        seconds: float,
+        mip_gap: float | None = None,
+        warm_start: bool = False,
+    ) -> Stage:
+        """Solve ``m`` as it stands (active objective and constraints) within ``seconds``.
+
+        With ``warm_start``, the values the model's variables hold (a plan from
+        the previous run) are handed to HiGHS as its first incumbent.
+        """
+        updates = {}
         with capture_output(capture_fd=True):  # highspy prints to stdout: keep --format json clean
+            if warm_start:
+                self._start_from_values()
+                updates = {"auto_updates": NO_UPDATES}  # applied already; another would clear it
             results = self.solver.solve(
                 m,
                 time_limit=max(seconds, 0.01),
@@ -91,8 +119,23 @@ class Session:
                 load_solutions=False,
                 raise_exception_on_nonoptimal_result=False,
                 solver_options={"random_seed": self.options.seed},
+                **updates,
             )
         stage = _stage(results)
         if stage.status in ("optimal", "feasible-at-limit"):
             results.solution_loader.load_vars()
         return stage
+
+    def _start_from_values(self) -> None:
+        """Pass the variables' current values to HiGHS as a starting solution."""
+        self.solver.update()  # apply the model's edits first: they would clear the start
+        highs = self.solver._solver_model
+        columns = self.solver._pyomo_var_to_solver_var_map
+        values = [0.0] * highs.getNumCol()
+        for var_id, column in columns.items():
+            value = self.solver._vars[var_id][0].value
+            values[column] = 0.0 if value is None else value
+        start = highspy.HighsSolution()
+        start.col_value = values
+        start.value_valid = True
+        highs.setSolution(start)
