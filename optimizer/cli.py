@@ -7,7 +7,6 @@ the same codes as a shell.
 
 import json
 import logging
-import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -23,9 +22,8 @@ from optimizer.compare import compare as run_compare
 from optimizer.errors import ScenarioError
 from optimizer.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
 from optimizer.output import OutputExistsError, check_target, write_comparison, write_result
-from optimizer.results import Result
 from optimizer.solver import solve as run_solve
-from optimizer.terminal import print_comparison
+from optimizer.terminal import print_comparison, print_result
 
 app = typer.Typer(
     help="dualtrack: what each procurement rule costs in capability, money and years.",
@@ -112,70 +110,8 @@ def solve(
             write_result(result, out_dir, force, report)
     except (ScenarioError, OutputExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
-    _print_result(result, fmt)
+    print_result(result, fmt.value, out, err)
     raise typer.Exit(code=EXIT_BY_STATUS[result.status])
-
-
-def _print_result(result: Result, fmt: Format) -> None:
-    if fmt is Format.json:
-        summary = result.summary()
-        summary["orders"] = result.orders.to_dict(orient="records")
-        print(json.dumps(summary, indent=2, default=str))
-    elif fmt is Format.csv:
-        print(result.kpis.rename_axis("kpi").reset_index(name="value").to_csv(index=False), end="")
-    else:
-        _print_tables(result)
-    if not result.has_plan:
-        problems = [f"{result.status}: {result.message}"]
-        problems += [f"  {c['explanation']}" for c in result.conflicts]
-        _report(problems)
-
-
-def _kpi_text(name: str, value: float) -> str:
-    if name.startswith("first_met."):
-        return "never" if math.isnan(value) else f"{value:.0f}"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-
-
-def _print_tables(result: Result) -> None:
-    head = f"[bold]{result.scenario.name}[/] ({result.variant or 'baseline'}): {result.status}"
-    if result.has_plan:
-        head += f", objective {result.objective:.4g}, gap {result.mip_gap or 0:.2%}"
-        head += f", {result.timings['total']:.2f} s"
-    out.print(head)
-    if not result.has_plan:
-        return
-    kpis = Table("KPI", "value", title="KPIs")
-    for name, value in result.kpis.items():
-        kpis.add_row(name, _kpi_text(name, value))
-    out.print(kpis)
-    orders = Table(
-        "system",
-        "supplier",
-        "quantity",
-        "cost",
-        "ordered",
-        "delivered",
-        title="Orders by system (cost in the scenario's money unit)",
-    )
-    by_system = result.orders.groupby(["system", "supplier"], sort=False).agg(
-        quantity=("quantity", "sum"),
-        cost=("cost", "sum"),
-        first=("year", "min"),
-        last=("year", "max"),
-        arrives=("delivery_year", "min"),
-        ends=("delivery_year", "max"),
-    )
-    for row in by_system.sort_values("cost", ascending=False).reset_index().itertuples():
-        orders.add_row(
-            row.system,
-            row.supplier,
-            f"{row.quantity:,.4g}",
-            f"{row.cost:,.0f}",
-            f"{row.first}–{row.last}",
-            f"{row.arrives}–{row.ends}",
-        )
-    out.print(orders)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Comparisons printed for people (rich tables) and for scripts (JSON, CSV)."""
+"""Results and comparisons printed for people (rich tables) and for scripts (JSON, CSV)."""
 
 import json
 import math
@@ -10,6 +10,7 @@ from rich.table import Table
 
 from optimizer.compare import Comparison, better
 from optimizer.load import BASELINE
+from optimizer.results import Result
 
 
 def number(name: str, value: float) -> str:
@@ -134,3 +135,60 @@ def print_comparison(comparison: Comparison, fmt: str, console: Console) -> None
         console.print(kpi_table(comparison))
         if not comparison.attribution.empty:
             console.print(attribution_table(comparison.attribution))
+
+
+def print_result(result: Result, fmt: str, console: Console, errors: Console) -> None:
+    """Print a solve as tables, JSON or CSV; a solve without a plan says why on ``errors``."""
+    if fmt == "json":
+        summary = result.summary()
+        summary["orders"] = result.orders.to_dict(orient="records")
+        print(json.dumps(summary, indent=2, default=str))
+    elif fmt == "csv":
+        print(result.kpis.rename_axis("kpi").reset_index(name="value").to_csv(index=False), end="")
+    else:
+        for table in result_tables(result):
+            console.print(table)
+    if not result.has_plan:
+        lines = [f"{result.status}: {result.message}"]
+        lines += [f"  {c['explanation']}" for c in result.conflicts]
+        for line in lines:
+            errors.print(line, markup=False, highlight=False)
+
+
+def result_tables(result: Result) -> list[Any]:
+    """The status line, the KPIs, and the orders summed by system."""
+    head = f"[bold]{result.scenario.name}[/] ({result.variant or 'baseline'}): {result.status}"
+    if not result.has_plan:
+        return [head]
+    head += f", objective {result.objective:.4g}, gap {result.mip_gap or 0:.2%}"
+    head += f", {result.timings['total']:.2f} s"
+    kpis = Table("KPI", "value", title="KPIs")
+    for name, value in result.kpis.items():
+        kpis.add_row(name, number(name, value))
+    orders = Table(
+        "system",
+        "supplier",
+        "quantity",
+        "cost",
+        "ordered",
+        "delivered",
+        title="Orders by system (cost in the scenario's money unit)",
+    )
+    by_system = result.orders.groupby(["system", "supplier"], sort=False).agg(
+        quantity=("quantity", "sum"),
+        cost=("cost", "sum"),
+        first=("year", "min"),
+        last=("year", "max"),
+        arrives=("delivery_year", "min"),
+        ends=("delivery_year", "max"),
+    )
+    for row in by_system.sort_values("cost", ascending=False).reset_index().itertuples():
+        orders.add_row(
+            row.system,
+            row.supplier,
+            f"{row.quantity:,.4g}",
+            f"{row.cost:,.0f}",
+            f"{row.first}–{row.last}",
+            f"{row.arrives}–{row.ends}",
+        )
+    return [head, kpis, orders]
