@@ -39,10 +39,9 @@ from pyomo.common.tee import capture_output
 from pyomo.common.timing import HierarchicalTimer
 
 from optimizer import load_scenario
-from optimizer.formulation import build_model
+from optimizer.formulation import build_model, switch_to_secondary
 from optimizer.highs import Session
 from optimizer.results import extract
-from optimizer.solver import PRIMARY_TOLERANCE
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -287,10 +286,7 @@ def run_rung(
     stages = [first]
     row.update(stage2_update_s=0.0, stage2_s=0.0, stage2_pyomo_s=0.0)
     if first.status in ("optimal", "feasible-at-limit") and scenario.objective.secondary != "none":
-        m.primary_cap.set_value(first.objective * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE)
-        m.primary_at_optimum.activate()
-        m.primary_objective.deactivate()
-        m.secondary_objective.activate()
+        switch_to_secondary(m, first.objective)
         second, second_wall, timer = _timed_stage(session, m, time_limit, warm_start=True)
         stages.append(second)
         row["stage2_update_s"] = _seconds(timer, "update")

@@ -4,8 +4,6 @@
 class ScenarioError(Exception):
     """An invalid scenario document: every problem as ``path: message`` (exit 2)."""
 
-    exit_code = 2
-
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))

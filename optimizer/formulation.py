@@ -26,6 +26,8 @@ import pyomo.environ as pyo
 from models import Scenario, System
 from optimizer import rules
 
+PRIMARY_TOLERANCE = 1e-6  # how far stage two may move the primary from its optimum
+
 
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     """The whole model of ``scenario``: variables, constraints, both objectives."""
@@ -304,3 +306,11 @@ def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         secondary = sum(m.payment[s, t] for s, t in m.PAYMENTS)
     m.secondary_objective = pyo.Objective(expr=secondary, sense=pyo.minimize)
     m.secondary_objective.deactivate()
+
+
+def switch_to_secondary(m: pyo.ConcreteModel, primary_optimum: float) -> None:
+    """Stage two: cap the primary at P*·(1+1e-6)+1e-6 and minimise the secondary instead."""
+    m.primary_cap.set_value(primary_optimum * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE)
+    m.primary_at_optimum.activate()
+    m.primary_objective.deactivate()
+    m.secondary_objective.activate()

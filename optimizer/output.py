@@ -27,8 +27,6 @@ from optimizer.results import Result
 class OutputExistsError(Exception):
     """The output folder exists and holds files; ``--force`` replaces it."""
 
-    exit_code = 2
-
 
 def _umask() -> int:
     mask = os.umask(0)

@@ -11,12 +11,10 @@ from typing import Any
 
 from models import Scenario, SolverOptions
 from optimizer.diagnose import explain, summary
-from optimizer.formulation import build_model
+from optimizer.formulation import build_model, switch_to_secondary
 from optimizer.highs import Session
 from optimizer.load import ScenarioLike, load_scenario
 from optimizer.results import Result, extract
-
-PRIMARY_TOLERANCE = 1e-6
 
 
 def _options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptions:
@@ -53,10 +51,7 @@ def solve(
         stages[0].status in ("optimal", "feasible-at-limit")
         and loaded.objective.secondary != "none"
     ):
-        m.primary_cap.set_value(stages[0].objective * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE)
-        m.primary_at_optimum.activate()
-        m.primary_objective.deactivate()
-        m.secondary_objective.activate()
+        switch_to_secondary(m, stages[0].objective)
         # the stage-1 plan meets the cap: as HiGHS's first incumbent it guarantees a plan
         remaining = options.time_limit - (time.perf_counter() - built)
         stages.append(session.run(m, remaining, warm_start=True))
