@@ -23,7 +23,7 @@ g_{c,t}            ``gap[c, t]``               shortfall of c against its requir
 
 import pyomo.environ as pyo
 
-from models import Scenario, System
+from models import Budget, Scenario, System
 from optimizer import rules
 
 PRIMARY_TOLERANCE = 1e-6  # how far stage two may move the primary from its optimum
@@ -92,11 +92,19 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         ),
     )
     eligible = {b.id: set(scenario.select(b.eligible)) for b in scenario.budgets}
+    has_money = {
+        (b.id, t) for b in scenario.budgets for t in scenario.years if _money_by(scenario, b, t) > 0
+    }
     m.FUNDING = pyo.Set(
         dimen=3,
         ordered=True,
-        doc="(b, s, t) with s eligible for budget b",
-        initialize=[(b, s, t) for b in m.BUDGETS for s, t in m.PAYMENTS if s in eligible[b]],
+        doc="(b, s, t) with s eligible for budget b, and money in b by year t",
+        initialize=[
+            (b, s, t)
+            for b in m.BUDGETS
+            for s, t in m.PAYMENTS
+            if s in eligible[b] and (b, t) in has_money
+        ],
     )
     m.GAPS = pyo.Set(
         dimen=2,
@@ -109,6 +117,14 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
             if r > 0
         ],
     )
+
+
+def _money_by(scenario: Scenario, budget: Budget, year: int) -> float:
+    """What ``budget`` can pay in ``year``: that year's amount, or all so far with carryover."""
+    amount = scenario.series(budget.amount)
+    if budget.carryover:
+        return sum(amount[t] for t in scenario.years if t <= year)
+    return amount[year]
 
 
 def order_bound(scenario: Scenario, system: System, year: int) -> float:
