@@ -343,6 +343,28 @@ def capability_chart(data: ResultFolder) -> Figure:
     return figure
 
 
+def _stacked_per_variant(
+    data: ResultFolder,
+    table: pd.DataFrame,
+    column: str,
+    value: str,
+    colours: dict[str, Any],
+    nothing: str,
+) -> Figure:
+    """Money per year stacked by ``column``, one panel per variant, on a shared axis."""
+    figure, panels = _panels(len(data.variants), sharey=True)
+    for axes, variant in zip(panels, data.variants, strict=True):
+        rows = table[table["variant"] == variant]
+        axes.set_title(_variant_label(data, variant), fontsize=9)
+        if rows.empty:
+            _no_data(axes, _empty_text(data, variant, nothing))
+        years = rows.pivot_table(index="year", columns=column, values=value, aggfunc="sum")
+        _stacked_bars(axes, years, data.years, colours)
+        axes.tick_params(labelsize=7)
+    panels[0].set_ylabel(data.money, fontsize=8)
+    return figure
+
+
 def spending_chart(data: ResultFolder) -> Figure:
     """Spending per year by supplier origin (EU group, US, other countries): a panel per variant."""
     eu = set(data.scenario.get("groups", {}).get("eu", []))
@@ -351,16 +373,7 @@ def spending_chart(data: ResultFolder) -> Figure:
     countries = [o for o in origins if o not in ORIGIN_COLOURS]
     colours = {o: ORIGIN_COLOURS.get(o) for o in origins}
     colours.update({c: COUNTRY_COLOURS[i % len(COUNTRY_COLOURS)] for i, c in enumerate(countries)})
-    figure, panels = _panels(len(data.variants), sharey=True)
-    for axes, variant in zip(panels, data.variants, strict=True):
-        rows = table[table["variant"] == variant]
-        axes.set_title(_variant_label(data, variant), fontsize=9)
-        if rows.empty:
-            _no_data(axes, _empty_text(data, variant, "nothing spent"))
-        years = rows.pivot_table(index="year", columns="origin", values="amount", aggfunc="sum")
-        _stacked_bars(axes, years, data.years, colours)
-        axes.tick_params(labelsize=7)
-    panels[0].set_ylabel(data.money, fontsize=8)
+    figure = _stacked_per_variant(data, table, "origin", "amount", colours, "nothing spent")
     _legend(figure, list(colours), list(colours.values()))
     figure.suptitle("Spending per year by supplier origin", fontsize=11)
     return figure
@@ -375,16 +388,7 @@ def orders_chart(data: ResultFolder) -> Figure:
         s: OTHER_COLOUR if s == OTHER else SYSTEM_COLOURS[i % len(SYSTEM_COLOURS)]
         for i, s in enumerate(systems)
     }
-    figure, panels = _panels(len(data.variants), sharey=True)
-    for axes, variant in zip(panels, data.variants, strict=True):
-        rows = table[table["variant"] == variant]
-        axes.set_title(_variant_label(data, variant), fontsize=9)
-        if rows.empty:
-            _no_data(axes, _empty_text(data, variant, "nothing ordered"))
-        years = rows.pivot_table(index="year", columns="system", values="cost", aggfunc="sum")
-        _stacked_bars(axes, years, data.years, colours)
-        axes.tick_params(labelsize=7)
-    panels[0].set_ylabel(data.money, fontsize=8)
+    figure = _stacked_per_variant(data, table, "system", "cost", colours, "nothing ordered")
     labels = [_wrap(names.get(s, s), 50) for s in colours]
     _legend(figure, labels, list(colours.values()))
     figure.suptitle("Orders per order year by system (cost)", fontsize=11)
