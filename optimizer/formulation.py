@@ -54,6 +54,7 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.CAPABILITIES = pyo.Set(initialize=[c.id for c in scenario.capabilities], ordered=True)
     m.BUDGETS = pyo.Set(initialize=[b.id for b in scenario.budgets], ordered=True)
     m.system = {s.id: s for s in scenario.systems}
+    m.budget = {b.id: b for b in scenario.budgets}
     m.ORDERS = pyo.Set(
         dimen=2,
         ordered=True,
@@ -259,7 +260,7 @@ def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         new = m.order[s, ordered] if (s, ordered) in m.ORDERS else 0
         return new + system.pipeline.get(t, 0.0)
 
-    contributors = {
+    m.contributors = contributors = {
         c: [(s.id, s.contributes[c]) for s in scenario.systems if c in s.contributes]
         for c in m.CAPABILITIES
     }
@@ -330,3 +331,36 @@ def switch_to_secondary(m: pyo.ConcreteModel, primary_optimum: float) -> None:
     m.primary_at_optimum.activate()
     m.primary_objective.deactivate()
     m.secondary_objective.activate()
+
+
+HARD_RULES = ("deadline", "min_investment")  # the only rules that doing nothing can break
+
+
+def start_from_nothing(m: pyo.ConcreteModel, scenario: Scenario) -> bool:
+    """Load the do-nothing plan into the variables, when it is feasible; whether it is.
+
+    Nothing ordered, adopted, expanded or paid: levels from initial stock,
+    pipeline and consumption alone, and the gaps they leave. It meets every
+    rule but deadlines and investment floors, so as HiGHS's first incumbent it
+    guarantees a plan from a time-limited solve.
+    """
+    if any(rule.type in HARD_RULES for rule in scenario.enabled_rules):
+        return False
+    for var in m.component_data_objects(pyo.Var, descend_into=True):
+        var.set_value(0, skip_validation=True)
+    for c in scenario.capabilities:
+        initial, used = scenario.series(c.initial), scenario.series(c.consumption)
+        requirement = scenario.series(c.requirement)
+        level, stock_before = 0.0, 0.0
+        for t in scenario.years:
+            arrived = sum(e * m.system[s].pipeline.get(t, 0.0) for s, e in m.contributors[c.id])
+            level += initial[t] - stock_before + arrived - used[t]
+            stock_before = initial[t]
+            m.level[c.id, t].set_value(level, skip_validation=True)
+            if (c.id, t) in m.GAPS:
+                m.gap[c.id, t].set_value(max(0.0, requirement[t] - level), skip_validation=True)
+    for b, t in m.unspent:
+        m.unspent[b, t].set_value(_money_by(scenario, m.budget[b], t), skip_validation=True)
+    if hasattr(m, "max_gap"):
+        m.max_gap.set_value(max((pyo.value(m.weighted_gap_share[g]) for g in m.GAPS), default=0))
+    return True

@@ -5,6 +5,7 @@ a plan exists; values are loaded into the model only when one does.
 """
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +30,8 @@ class Stage:
 
 
 def _relative_gap(incumbent: float | None, bound: float | None) -> float | None:
-    if incumbent is None or bound is None:
-        return None
+    if incumbent is None or bound is None or not math.isfinite(bound):
+        return None  # no bound yet: the gap is unknown
     if abs(incumbent) <= 1e-9:
         return abs(incumbent - bound)
     return abs(incumbent - bound) / abs(incumbent)
@@ -109,7 +110,7 @@ class Session:
         updates = {}
         with capture_output(capture_fd=True):  # highspy prints to stdout: keep --format json clean
             if warm_start:
-                self._start_from_values()
+                self._start_from_values(m)
                 updates = {"auto_updates": NO_UPDATES}  # applied already; another would clear it
             results = self.solver.solve(
                 m,
@@ -126,8 +127,10 @@ class Session:
             results.solution_loader.load_vars()
         return stage
 
-    def _start_from_values(self) -> None:
+    def _start_from_values(self, m: pyo.ConcreteModel) -> None:
         """Pass the variables' current values to HiGHS as a starting solution."""
+        if self.solver._model is None:
+            self.solver.set_instance(m)
         self.solver.update()  # apply the model's edits first: they would clear the start
         highs = self.solver._solver_model
         columns = self.solver._pyomo_var_to_solver_var_map

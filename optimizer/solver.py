@@ -11,7 +11,7 @@ from typing import Any
 
 from models import Scenario, SolverOptions
 from optimizer.diagnose import explain, summary
-from optimizer.formulation import build_model, switch_to_secondary
+from optimizer.formulation import build_model, start_from_nothing, switch_to_secondary
 from optimizer.highs import Session
 from optimizer.load import ScenarioLike, load_scenario
 from optimizer.results import Result, extract
@@ -46,7 +46,8 @@ def solve(
     m = build_model(loaded)
     built = time.perf_counter()
     session = Session(options)
-    stages = [session.run(m, options.time_limit)]
+    # doing nothing, where it is feasible, is the first incumbent: a plan whatever the limit
+    stages = [session.run(m, options.time_limit, warm_start=start_from_nothing(m, loaded))]
     if (
         stages[0].status in ("optimal", "feasible-at-limit")
         and loaded.objective.secondary != "none"

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pytest
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 
-from optimizer import solve
+from optimizer import load_scenario, solve
+from optimizer.formulation import build_model, start_from_nothing
 from optimizer.highs import _stage
 
 
@@ -61,3 +62,25 @@ def test_a_later_solve_asking_other_threads_still_solves(micro):
     second = solve(micro(), threads=1)
     assert first.status == second.status == "optimal"
     assert second.objective == pytest.approx(first.objective)
+
+
+def test_a_time_limited_solve_still_returns_a_plan():
+    # 10 ms is too short for HiGHS to find a plan of its own on the default scenario; the
+    # do-nothing plan (no hard rule in the baseline) is its first incumbent, so there is one.
+    result = solve("europe-2030", time_limit=0.01)
+    assert result.status == "feasible-at-limit"
+    assert result.audit() == []
+    # With no money at all, doing nothing is the only plan: the limit's plan is no worse.
+    broke = solve("europe-2030", sets=["budgets.national.amount=0", "budgets.safe.amount=0"])
+    assert result.objective <= broke.objective + 1e-6
+
+
+def test_the_do_nothing_start_is_skipped_where_a_hard_rule_forbids_it(micro):
+    # A deadline makes doing nothing infeasible: no start is given, and the solve is as usual.
+    # Requirement 10 from 2026, 10 units bought for 10 → objective 0 with the deadline met.
+    doc = micro(rules=[{"id": "now", "type": "deadline", "capabilities": ["cap"], "year": 2026}])
+    scenario = load_scenario(doc)
+    assert start_from_nothing(build_model(scenario), scenario) is False
+    result = solve(doc)
+    assert result.status == "optimal" and result.objective == pytest.approx(0.0)
+    assert result.audit() == []
