@@ -15,6 +15,11 @@ from models.rules import Rule
 from models.series import Events, Series, expand
 
 
+def supplier_origin(country: str, eu_countries: set[str]) -> str:
+    """Where money goes: ``EU`` for a country in the ``eu`` group, else its country code."""
+    return "EU" if country in eu_countries else str(country)
+
+
 class Entity(BaseModel):
     """Anything with an id, and optionally where its figures come from."""
 

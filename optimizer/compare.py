@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from models import Scenario
+from models.scenario import supplier_origin
 from optimizer.diagnose import without
 from optimizer.errors import ScenarioError
 from optimizer.load import BASELINE, ScenarioLike, load_scenario
@@ -150,7 +151,7 @@ def origin_spending(result: Result) -> pd.DataFrame:
     """The spending frame with each supplier's origin: ``EU``, ``US``, or its country code."""
     eu = set(result.scenario.groups.get("eu", []))
     spending = result.spending.copy()
-    spending["origin"] = ["EU" if c in eu else c for c in spending["country"]]
+    spending["origin"] = [supplier_origin(c, eu) for c in spending["country"]]
     return spending
 
 

@@ -32,6 +32,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from models.scenario import supplier_origin
+from optimizer.kpi_text import kpi_change_text, kpi_value_text
+
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"
 CHARTS = ("capabilities", "spending", "orders", "attribution")
@@ -215,17 +218,9 @@ def _read_comparison(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
 # Chart data ----------------------------------------------------------------------------------
 
 
-def origin(country: str, eu_countries: set[str]) -> str:
-    """A supplier's origin: ``EU`` for a country in the ``eu`` group, else its country code.
-
-    The United States is ``US``, its country code.
-    """
-    return "EU" if country in eu_countries else str(country)
-
-
 def spending_by_origin(spending: pd.DataFrame, eu_countries: set[str]) -> pd.DataFrame:
     """Money per variant, year and supplier origin: columns variant, year, origin, amount."""
-    origins = [origin(c, eu_countries) for c in spending["country"]]
+    origins = [supplier_origin(c, eu_countries) for c in spending["country"]]
     table = spending.assign(origin=origins)
     return table.groupby(["variant", "year", "origin"], as_index=False)["amount"].sum()
 
@@ -486,52 +481,6 @@ def draw_charts(data: ResultFolder) -> dict[str, bytes]:
 
 
 # KPI text ------------------------------------------------------------------------------------
-
-
-def kpi_kind(name: str) -> str:
-    """How a KPI reads: ``money``, ``share``, ``year``, ``count`` or ``number``."""
-    if name in ("total_spend", "investment"):
-        return "money"
-    if name.startswith(("spend_share.", "gap_")) or name == "eu_content_share":
-        return "share"
-    if name.startswith("first_met."):
-        return "year"
-    if name == "n_system_types":
-        return "count"
-    return "number"
-
-
-def kpi_value_text(name: str, value: float) -> str:
-    """A KPI value: money with thousands separators, shares as %, years, or "never"."""
-    kind = kpi_kind(name)
-    if math.isnan(value):
-        return "never" if kind == "year" else "–"
-    if kind == "money":
-        return f"{value:,.0f}"
-    if kind == "share":
-        return f"{value:.1%}"
-    if kind in ("year", "count"):
-        return f"{value:.0f}"
-    return f"{value:,.4g}"
-
-
-def kpi_change_text(name: str, change: float) -> str:
-    """A KPI change, signed: shares in percentage points, years, and "never met" for +∞.
-
-    A change that rounds to nothing at the precision shown reads "0", never "-0".
-    """
-    kind = kpi_kind(name)
-    if math.isnan(change):
-        return "–"
-    if math.isinf(change):
-        return "never met" if change > 0 else "met only with it"
-    digits = {"share": 1, "number": 4}.get(kind, 0)
-    rounded = round(change * 100 if kind == "share" else change, digits) + 0.0
-    unit = {"share": " pp", "year": " years"}.get(kind, "")
-    if rounded == 0:
-        return "0"
-    text = f"{rounded:+,.4g}" if kind == "number" else f"{rounded:+,.{digits}f}"
-    return text + unit
 
 
 def kpi_label(name: str, data: ResultFolder) -> str:

@@ -9,31 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from optimizer.compare import Comparison, better
+from optimizer.kpi_text import kpi_change_text, kpi_value_text
 from optimizer.load import BASELINE
 from optimizer.results import Result
 
 
-def number(name: str, value: float) -> str:
-    """A KPI value as an analyst reads it."""
-    if name.startswith("first_met."):
-        return "never" if math.isnan(value) else f"{value:.0f}"
-    if math.isnan(value):
-        return "–"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-
-
-def change_text(name: str, value: float) -> str:
-    """A change against baseline, signed; a year never reached shows as 'never'."""
-    if math.isinf(value):
-        return "never" if value > 0 else "now met"
-    if name.startswith("first_met."):
-        return f"{value:+.0f} y"
-    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.3g}"
-
-
 def _coloured(name: str, change: float) -> str:
     verdict = better(name, change)
-    text = change_text(name, change)
+    text = kpi_change_text(name, change)
     if verdict is None:
         return text if abs(change) < 1e-9 else f"[cyan]{text}[/]"
     return f"[green]{text}[/]" if verdict else f"[red]{text}[/]"
@@ -55,7 +38,7 @@ def kpi_table(comparison: Comparison) -> Table:
     for name in kpis.index:
         cells = []
         for variant in comparison.variants:
-            value = number(name, kpis.at[name, variant])
+            value = kpi_value_text(name, kpis.at[name, variant])
             if variant != BASELINE and not diff.empty:
                 change = _coloured(name, diff.at[name, variant])
                 mark = " ≈" if (variant, name) in noise else ""
@@ -79,7 +62,7 @@ def attribution_table(attribution: pd.DataFrame) -> Table:
     )
     for row in attribution.to_dict(orient="records"):
         delays = [
-            f"{k.removeprefix('first_met.')} {change_text(k, v)}"
+            f"{k.removeprefix('first_met.')} {kpi_change_text(k, v)}"
             for k, v in row.items()
             if k.startswith("first_met.") and isinstance(v, float) and v != 0
         ]
@@ -88,8 +71,8 @@ def attribution_table(attribution: pd.DataFrame) -> Table:
             row["rule"],
             row["type"],
             _coloured("weighted_gap", row.get("weighted_gap", math.nan)),
-            change_text("total_spend", row.get("total_spend", math.nan)),
-            change_text("share", 100 * row.get("spend_share.eu", math.nan)) + " pts",
+            kpi_change_text("total_spend", row.get("total_spend", math.nan)),
+            kpi_change_text("spend_share.eu", row.get("spend_share.eu", math.nan)),
             ", ".join(delays) or "–",
         )
     return table
@@ -164,7 +147,7 @@ def result_tables(result: Result) -> list[Any]:
     head += f", {result.timings['total']:.2f} s"
     kpis = Table("KPI", "value", title="KPIs")
     for name, value in result.kpis.items():
-        kpis.add_row(name, number(name, value))
+        kpis.add_row(name, kpi_value_text(name, value))
     orders = Table(
         "system",
         "supplier",
