@@ -22,7 +22,7 @@ from optimizer.diagnose import without
 from optimizer.errors import ScenarioError
 from optimizer.load import BASELINE, ScenarioLike, load_scenario
 from optimizer.results import Result
-from optimizer.solver import solve
+from optimizer.solver import Task, solve_all
 
 NOISE = 1e-5
 LOWER_IS_BETTER = ("weighted_gap", "max_gap", "gap_", "first_met.")
@@ -155,24 +155,25 @@ def origin_spending(result: Result) -> pd.DataFrame:
     return spending
 
 
-Task = tuple[Scenario, dict[str, Any]]  # a scenario with its variant applied, and solve options
-
-
-def _solve_one(task: Task) -> Result:
-    scenario, options = task
-    return solve(scenario, **options)
-
-
 def _run_all(tasks: list[Task], jobs: int | None) -> list[Result]:
-    """Solve every task, in parallel when ``jobs`` > 1, results in task order."""
+    """Solve every task, in parallel when ``jobs`` > 1, results in task order.
+
+    Each worker takes every ``jobs``-th task and solves its share with
+    ``solve_all``, so variants that differ only in their rules share one model.
+    """
     jobs = min(jobs or os.cpu_count() or 1, len(tasks))
     if jobs <= 1:
-        return [_solve_one(task) for task in tasks]
+        return solve_all(tasks)
     single = [(s, {**o, "threads": 1}) for s, o in tasks]  # one HiGHS thread per worker
+    shares = [single[k::jobs] for k in range(jobs)]
     # spawn, not fork: a forked child would inherit the parent's HiGHS thread pool
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(_solve_one, single))
+        solved = list(pool.map(solve_all, shares))
+    results: list[Result] = [None] * len(tasks)  # type: ignore[list-item]
+    for k, share in enumerate(solved):
+        results[k::jobs] = share
+    return results
 
 
 def _variants(scenario: Scenario, variants: list[str] | None) -> list[str]:

@@ -18,7 +18,8 @@ import pyomo.environ as pyo
 from models import Scenario, SolverOptions
 from models.rules import Deadline
 from optimizer.formulation import build_model
-from optimizer.highs import Session
+from optimizer.highs import Session, Stage
+from optimizer.standard_form import TriviallyInfeasible, compile_model
 
 LARGEST_SET = 3
 HAS_PLAN = ("optimal", "feasible-at-limit")
@@ -34,8 +35,22 @@ def without(scenario: Scenario, rule_ids: set[str]) -> Scenario:
 
 def feasible(scenario: Scenario, options: SolverOptions) -> bool:
     """Whether any plan meets every enabled rule (the first plan found will do)."""
-    stage = Session(options).run(build_model(scenario), options.time_limit, mip_gap=1.0)
+    stage = _run(build_model(scenario), "primary_objective", options, mip_gap=1.0)
     return stage.status in HAS_PLAN
+
+
+def _run(m: pyo.ConcreteModel, objective: str, options: SolverOptions, **run: Any) -> Stage:
+    """One HiGHS run of ``m`` for ``objective``; the plan, if any, is loaded into ``m``."""
+    try:
+        form = compile_model(m)
+    except TriviallyInfeasible as error:
+        return Stage("infeasible", None, None, str(error))
+    session = Session(options, form)
+    session.minimise(objective)
+    stage = session.run(options.time_limit, **run)
+    if session.plan is not None:
+        form.load(session.plan)
+    return stage
 
 
 def reachable_fraction(scenario: Scenario, rule: Deadline, options: SolverOptions) -> float | None:
@@ -51,7 +66,7 @@ def reachable_fraction(scenario: Scenario, rule: Deadline, options: SolverOption
 
     m.primary_objective.deactivate()
     m.most_reachable = pyo.Objective(expr=m.reachable, sense=pyo.maximize)
-    stage = Session(options).run(m, options.time_limit)
+    stage = _run(m, "most_reachable", options)
     return pyo.value(m.reachable) if stage.status in HAS_PLAN else None
 
 

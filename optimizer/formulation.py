@@ -29,8 +29,12 @@ from optimizer import rules
 PRIMARY_TOLERANCE = 1e-6  # how far stage two may move the primary from its optimum
 
 
-def build_model(scenario: Scenario) -> pyo.ConcreteModel:
-    """The whole model of ``scenario``: variables, constraints, both objectives."""
+def build_model(scenario: Scenario, rules_built: list | None = None) -> pyo.ConcreteModel:
+    """The whole model of ``scenario``: variables, constraints, both objectives.
+
+    ``rules_built`` (default: the enabled rules) are the rules given rows; see
+    ``optimizer.rules.add_all``.
+    """
     m = pyo.ConcreteModel(name=scenario.name)
     m.scenario = scenario
     add_sets(m, scenario)
@@ -41,7 +45,7 @@ def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     add_budgets(m, scenario)
     add_levels(m, scenario)
     add_gaps(m, scenario)
-    rules.add_all(m, scenario)
+    rules.add_all(m, scenario, rules_built)
     add_objectives(m, scenario)
     return m
 
@@ -325,9 +329,17 @@ def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.secondary_objective.deactivate()
 
 
+def primary_cap(primary_optimum: float) -> float:
+    """P*·(1+1e-6)+1e-6: how high stage two may let the primary go."""
+    return primary_optimum * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE
+
+
 def switch_to_secondary(m: pyo.ConcreteModel, primary_optimum: float) -> None:
-    """Stage two: cap the primary at P*·(1+1e-6)+1e-6 and minimise the secondary instead."""
-    m.primary_cap.set_value(primary_optimum * (1 + PRIMARY_TOLERANCE) + PRIMARY_TOLERANCE)
+    """Stage two on the Pyomo model: cap the primary and minimise the secondary instead.
+
+    The solve step makes the same edit on HiGHS's copy (``Session.cap``).
+    """
+    m.primary_cap.set_value(primary_cap(primary_optimum))
     m.primary_at_optimum.activate()
     m.primary_objective.deactivate()
     m.secondary_objective.activate()

@@ -1,22 +1,26 @@
-"""The only code that talks to the solver: HiGHS through Pyomo's persistent interface.
+"""The only code that talks to the solver: HiGHS through highspy, fed the model's arrays.
 
-Statuses are decided from the termination condition first, then from whether
-a plan exists; values are loaded into the model only when one does.
+A ``Session`` passes a ``StandardForm`` (optimizer/standard_form.py) to HiGHS
+once, then edits it in place between runs: the objective's costs, a cap row on
+the primary, rules switched off by their rows' bounds. Statuses are decided
+from the model status first, then from whether a plan exists; a plan is read
+back as one array.
 """
 
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
 
-import pyomo.environ as pyo
+import numpy as np
 from pyomo.common.tee import capture_output
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs, highspy
+from pyomo.contrib.solver.solvers.highs import highspy
 
 from models import SolverOptions
+from optimizer.standard_form import StandardForm
 
 log = logging.getLogger(__name__)
+Status = highspy.HighsModelStatus
+FEASIBLE = 2  # kSolutionStatusFeasible: HiGHS holds a plan
 
 
 @dataclass
@@ -37,108 +41,124 @@ def _relative_gap(incumbent: float | None, bound: float | None) -> float | None:
     return abs(incumbent - bound) / abs(incumbent)
 
 
-def _stage(results: Any) -> Stage:
-    """Map termination condition first, then solution status, to our status."""
-    condition = results.termination_condition
-    has_plan = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    incumbent = results.incumbent_objective
-    gap = _relative_gap(incumbent, results.objective_bound)
-    if condition == TerminationCondition.convergenceCriteriaSatisfied and has_plan:
+def _stage(status: Status, has_plan: bool, incumbent: float, bound: float | None) -> Stage:
+    """Map the model status first, then whether there is a plan, to our status."""
+    if not has_plan:
+        incumbent = None
+    gap = _relative_gap(incumbent, bound)
+    if status == Status.kOptimal and has_plan:
         return Stage("optimal", incumbent, gap, "optimal")
-    if condition in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit):
+    if status in (Status.kTimeLimit, Status.kIterationLimit, Status.kInterrupt):
         if has_plan:
             return Stage("feasible-at-limit", incumbent, gap, "stopped at the time limit")
         return Stage("error", None, None, "no plan found before the time limit")
-    if condition in (
-        TerminationCondition.provenInfeasible,
-        TerminationCondition.infeasibleOrUnbounded,
-    ):
+    if status in (Status.kInfeasible, Status.kUnboundedOrInfeasible):
         return Stage("infeasible", None, None, "the scenario is infeasible")
-    return Stage("error", None, None, f"HiGHS stopped: {condition.name}")
+    return Stage("error", None, None, f"HiGHS stopped: {status.name}")
 
 
-NO_UPDATES = dict.fromkeys(
-    [
-        "check_for_new_or_removed_constraints",
-        "check_for_new_or_removed_vars",
-        "check_for_new_or_removed_params",
-        "check_for_new_objective",
-        "update_constraints",
-        "update_vars",
-        "update_parameters",
-        "update_named_expressions",
-        "update_objective",
-    ],
-    False,
-)
 _PROCESS_THREADS: list[int | None] = []  # HiGHS fixes its thread count at the first solve
 
 
+def _process_threads(options: SolverOptions) -> SolverOptions:
+    """The options with the thread count this process already runs HiGHS with."""
+    if not _PROCESS_THREADS:
+        _PROCESS_THREADS.append(options.threads)
+    elif options.threads != _PROCESS_THREADS[0]:
+        log.warning(
+            "threads=%s ignored: this process already runs HiGHS with threads=%s",
+            options.threads,
+            _PROCESS_THREADS[0],
+        )
+        options = options.model_copy(update={"threads": _PROCESS_THREADS[0]})
+    return options
+
+
 class Session:
-    """One persistent HiGHS instance for one model, re-solved after edits.
+    """One HiGHS instance holding one compiled model, re-solved after in-place edits.
 
     HiGHS's thread pool is process-wide: a later solve that asks for another
     ``threads`` value fails. The first value asked for in a process is kept,
     and a different later request is logged and ignored.
     """
 
-    def __init__(self, options: SolverOptions):
-        if not _PROCESS_THREADS:
-            _PROCESS_THREADS.append(options.threads)
-        elif options.threads != _PROCESS_THREADS[0]:
-            log.warning(
-                "threads=%s ignored: this process already runs HiGHS with threads=%s",
-                options.threads,
-                _PROCESS_THREADS[0],
-            )
-            options = options.model_copy(update={"threads": _PROCESS_THREADS[0]})
-        self.options = options
-        self.solver = Highs()
+    def __init__(self, options: SolverOptions, form: StandardForm, relaxed: set[str] = frozenset()):
+        self.options = _process_threads(options)
+        self.form = form
+        self.plan: np.ndarray | None = None
+        A = form.matrix
+        row_lower, row_upper = form.row_bounds(relaxed)
+        with capture_output(capture_fd=True):  # highspy prints a banner: keep --format json clean
+            self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(
+            A.shape[1],
+            A.shape[0],
+            A.nnz,
+            int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize),
+            0.0,
+            np.zeros(A.shape[1]),
+            form.col_lower,
+            form.col_upper,
+            row_lower,
+            row_upper,
+            A.indptr.astype(np.int32),
+            A.indices.astype(np.int32),
+            A.data,
+            form.integer.astype(np.int32),
+        )
+
+    def minimise(self, objective: str) -> None:
+        """Make ``objective`` (a name in ``form.objectives``) the one HiGHS optimises."""
+        goal = self.form.objectives[objective]
+        n = len(goal.cost)
+        self.highs.changeColsCost(n, np.arange(n, dtype=np.int32), goal.cost)
+        self.highs.changeObjectiveOffset(goal.offset)
+        self.highs.changeObjectiveSense(highspy.ObjSense(goal.sense))
+
+    def cap(self, objective: str, bound: float) -> None:
+        """Add the row ``objective ≤ bound`` (the primary held at its optimum in stage two)."""
+        goal = self.form.objectives[objective]
+        (columns,) = np.nonzero(goal.cost)
+        self.highs.addRow(
+            -np.inf,
+            bound - goal.offset,
+            len(columns),
+            columns.astype(np.int32),
+            goal.cost[columns],
+        )
 
     def run(
-        self,
-        m: pyo.ConcreteModel,
-        seconds: float,
-        mip_gap: float | None = None,
-        warm_start: bool = False,
+        self, seconds: float, mip_gap: float | None = None, start: np.ndarray | None = None
     ) -> Stage:
-        """Solve ``m`` as it stands (active objective and constraints) within ``seconds``.
+        """Solve the model as it stands within ``seconds``; ``start`` is a first incumbent.
 
-        With ``warm_start``, the values the model's variables hold (a plan from
-        the previous run) are handed to HiGHS as its first incumbent.
+        The plan, when there is one, is kept in ``self.plan`` (one value per column).
         """
-        updates = {}
-        with capture_output(capture_fd=True):  # highspy prints to stdout: keep --format json clean
-            if warm_start:
-                self._start_from_values(m)
-                updates = {"auto_updates": NO_UPDATES}  # applied already; another would clear it
-            results = self.solver.solve(
-                m,
-                time_limit=max(seconds, 0.01),
-                rel_gap=self.options.mip_gap if mip_gap is None else mip_gap,
-                threads=self.options.threads,
-                load_solutions=False,
-                raise_exception_on_nonoptimal_result=False,
-                solver_options={"random_seed": self.options.seed},
-                **updates,
-            )
-        stage = _stage(results)
-        if stage.status in ("optimal", "feasible-at-limit"):
-            results.solution_loader.load_vars()
+        highs = self.highs
+        for name, value in {
+            "time_limit": max(seconds, 0.01),
+            "mip_rel_gap": self.options.mip_gap if mip_gap is None else mip_gap,
+            "random_seed": self.options.seed,
+            "threads": self.options.threads or 0,
+        }.items():
+            highs.setOptionValue(name, value)
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = start
+            solution.value_valid = True
+            highs.setSolution(solution)
+        with capture_output(capture_fd=True):
+            highs.run()
+        info = highs.getInfo()
+        has_plan = info.primal_solution_status == FEASIBLE
+        status = highs.getModelStatus()
+        incumbent = info.objective_function_value
+        if self.form.is_mip:
+            bound = info.mip_dual_bound
+        else:
+            bound = incumbent if status == Status.kOptimal else None
+        stage = _stage(status, has_plan, incumbent, bound)
+        self.plan = np.array(highs.getSolution().col_value) if stage.objective is not None else None
         return stage
-
-    def _start_from_values(self, m: pyo.ConcreteModel) -> None:
-        """Pass the variables' current values to HiGHS as a starting solution."""
-        if self.solver._model is None:
-            self.solver.set_instance(m)
-        self.solver.update()  # apply the model's edits first: they would clear the start
-        highs = self.solver._solver_model
-        columns = self.solver._pyomo_var_to_solver_var_map
-        values = [0.0] * highs.getNumCol()
-        for var_id, column in columns.items():
-            value = self.solver._vars[var_id][0].value
-            values[column] = 0.0 if value is None else value
-        start = highspy.HighsSolution()
-        start.col_value = values
-        start.value_valid = True
-        highs.setSolution(start)

@@ -66,7 +66,7 @@ def test_infeasible_scenario_exits_3_and_names_the_rule(tmp_path):
 
 def test_solver_failure_exits_4(monkeypatch):
     monkeypatch.setattr(
-        "optimizer.highs._stage", lambda results: Stage("error", None, None, "HiGHS stopped: error")
+        "optimizer.highs._stage", lambda *answer: Stage("error", None, None, "HiGHS stopped: error")
     )
     result = run("solve")
     assert result.exit_code == 4

@@ -1,44 +1,38 @@
 """The solve step: statuses from HiGHS's answers, and values read only from a plan."""
 
-from types import SimpleNamespace
-
 import pytest
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from highspy import HighsModelStatus as Status
 
 from optimizer import load_scenario, solve
 from optimizer.formulation import build_model, start_from_nothing
 from optimizer.highs import _stage
 
 
-def answer(condition, solution, incumbent=None, bound=None):
-    return SimpleNamespace(
-        termination_condition=condition,
-        solution_status=solution,
-        incumbent_objective=incumbent,
-        objective_bound=bound,
-    )
-
-
 @pytest.mark.parametrize(
-    ("condition", "solution", "status"),
+    ("status", "has_plan", "ours"),
     [
-        (TerminationCondition.convergenceCriteriaSatisfied, SolutionStatus.optimal, "optimal"),
-        (TerminationCondition.maxTimeLimit, SolutionStatus.feasible, "feasible-at-limit"),
-        (TerminationCondition.maxTimeLimit, SolutionStatus.noSolution, "error"),
-        (TerminationCondition.provenInfeasible, SolutionStatus.noSolution, "infeasible"),
-        (TerminationCondition.infeasibleOrUnbounded, SolutionStatus.noSolution, "infeasible"),
-        # an unbounded model may report a "feasible" point: the condition decides first
-        (TerminationCondition.unbounded, SolutionStatus.feasible, "error"),
-        (TerminationCondition.error, SolutionStatus.noSolution, "error"),
+        (Status.kOptimal, True, "optimal"),
+        (Status.kTimeLimit, True, "feasible-at-limit"),
+        (Status.kTimeLimit, False, "error"),
+        (Status.kInfeasible, False, "infeasible"),
+        (Status.kUnboundedOrInfeasible, False, "infeasible"),
+        # an unbounded model may report a "feasible" point: the model status decides first
+        (Status.kUnbounded, True, "error"),
+        (Status.kSolveError, False, "error"),
     ],
 )
-def test_status_follows_termination_condition_first(condition, solution, status):
-    assert _stage(answer(condition, solution, 2.0, 1.0)).status == status
+def test_status_follows_the_model_status_first(status, has_plan, ours):
+    assert _stage(status, has_plan, 2.0, 1.0).status == ours
 
 
 def test_gap_at_the_limit_is_relative_to_the_incumbent():
-    stage = _stage(answer(TerminationCondition.maxTimeLimit, SolutionStatus.feasible, 2.0, 1.5))
+    stage = _stage(Status.kTimeLimit, True, 2.0, 1.5)
     assert stage.gap == pytest.approx(0.25)
+
+
+def test_without_a_plan_there_is_no_objective_or_gap():
+    stage = _stage(Status.kTimeLimit, False, 2.0, 1.5)
+    assert (stage.objective, stage.gap) == (None, None)
 
 
 def test_an_infeasible_result_carries_no_plan(micro):

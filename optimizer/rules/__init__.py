@@ -27,12 +27,16 @@ def _discover() -> dict[str, AddRule]:
     return registry
 
 
-def add_all(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """Give every enabled rule its own block, named by rule id, and add its rows."""
-    enabled = scenario.enabled_rules
-    m.RULES = pyo.Set(initialize=[r.id for r in enabled], ordered=True)
+def add_all(m: pyo.ConcreteModel, scenario: Scenario, built: list[Any] | None = None) -> None:
+    """Give every enabled rule (or each of ``built``) its own block, named by id, and its rows.
+
+    A rule built but switched off has its rows made free by the solve step, so
+    variants that differ only in which rules are on share one model.
+    """
+    built = scenario.enabled_rules if built is None else built
+    m.RULES = pyo.Set(initialize=[r.id for r in built], ordered=True)
     m.rules = pyo.Block(m.RULES)
-    for rule in enabled:
+    for rule in built:
         REGISTRY[rule.type](m.rules[rule.id], m, scenario, rule)
 
 
