@@ -4,15 +4,16 @@
 
 Each rung is generated (``benchmarks/generate.py``, seeded) and then measured in a fresh
 Python process, so that peak memory is that rung's alone. The steps of
-``optimizer.solver.solve`` are repeated one by one and timed separately: load, build,
-transfer to HiGHS (the persistent interface's ``set_instance``), stage 1 (primary), the
-persistent update and stage 2 (secondary), result extraction. Then the same model, in
-its stage-1 form, is handed to highspy directly (Pyomo's standard-form compiler and
-``passModel`` when scipy is installed, else Pyomo's LP writer and ``readModel``) and
-solved with the same options: the "HiGHS-only" time of the same run.
+``optimizer.solver.solve`` are run one by one with the project's own functions and
+timed separately: load, build, compile (Pyomo's standard-form compiler), the transfer to
+HiGHS (``passModel``), stage 1 (primary), stage 2 (secondary), writing the plan back into
+the model, result extraction. Then a variant is prepared twice, by rebuilding and by
+editing the kept arrays (a rule's rows freed), and the same stage-1 model is handed to a
+fresh highspy by hand and solved with the same options: the "HiGHS-only" time of the
+same run.
 
-Each stage gets ``--time-limit`` seconds of its own (``solve()`` shares one limit over
-both stages). One row per rung is appended to
+``--time-limit`` covers both stages, as in ``solve()`` (runs before the fast path gave
+each stage its own). One row per rung is appended to
 ``benchmarks/results/<YYYY-MM-DD>-<label>.csv``; the columns are described in
 ``benchmarks/README.md``.
 """
@@ -34,14 +35,18 @@ from importlib.metadata import version
 from pathlib import Path
 
 import highspy
+import numpy as np
 import pyomo
 from pyomo.common.tee import capture_output
-from pyomo.common.timing import HierarchicalTimer
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer import load_scenario
-from optimizer.formulation import build_model, switch_to_secondary
+from optimizer.diagnose import without
+from optimizer.formulation import build_model
 from optimizer.highs import Session
 from optimizer.results import extract
+from optimizer.solver import Clock, run_stages
+from optimizer.standard_form import compile_model
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -53,17 +58,17 @@ COLUMNS = [
     # model size, as HiGHS holds it after the transfer (stage 1)
     "columns", "rows", "nonzeros", "integer_columns",
     # seconds
-    "load_s", "build_s", "transfer_s", "stage1_s", "stage1_pyomo_s",
-    "stage2_update_s", "stage2_s", "stage2_pyomo_s", "extract_s",
-    "total_s", "overhead_s", "overhead_ratio",
+    "load_s", "build_s", "compile_s", "transfer_s", "stage1_s", "stage2_s", "plan_s",
+    "extract_s", "total_s", "overhead_s", "overhead_ratio",
+    # preparing a variant that switches one rule off: rebuilt, or edited in place
+    "variant_rebuild_s", "variant_edit_s", "variant_ratio",
     # outcome
     "status", "stage1_status", "stage1_objective", "stage1_gap",
     "stage2_status", "stage2_objective", "stage2_gap",
     "peak_rss_mb",
     # the same model straight into highspy
-    "highs_only_via", "highs_only_compile_s", "highs_only_pass_s", "highs_only_stage1_s",
-    "highs_only_status", "highs_only_objective", "highs_only_gap",
-    "highs_copy_stage1_s", "highs_copy_objective", "peak_rss_end_mb",
+    "highs_only_compile_s", "highs_only_pass_s", "highs_only_stage1_s",
+    "highs_only_status", "highs_only_objective", "highs_only_gap", "peak_rss_end_mb",
     # where it ran
     "load_avg_1m", "platform", "cpu", "cpu_count", "python", "pyomo", "highspy", "git",
 ]  # fmt: skip
@@ -109,33 +114,6 @@ def machine() -> dict:
     }
 
 
-def _seconds(timer: HierarchicalTimer, name: str) -> float:
-    try:
-        return timer.get_total_time(name)
-    except (KeyError, RuntimeError):
-        return 0.0
-
-
-def _timed_stage(session: Session, m, seconds: float, warm_start: bool = False) -> tuple:
-    """``Session.run`` with a timer in the solver's config: (stage, wall, timer)."""
-    timer = HierarchicalTimer()
-    session.solver.config.timer = timer
-    started = time.perf_counter()
-    stage = session.run(m, seconds, warm_start=warm_start)
-    return stage, time.perf_counter() - started, timer
-
-
-def _model_size(session: Session) -> dict:
-    highs = session.solver._solver_model
-    integrality = highs.getLp().integrality_
-    return {
-        "columns": highs.getNumCol(),
-        "rows": highs.getNumRow(),
-        "nonzeros": highs.getNumNz(),
-        "integer_columns": sum(1 for v in integrality if v != highspy.HighsVarType.kContinuous),
-    }
-
-
 def _highs_status(highs: highspy.Highs) -> str:
     status = highs.getModelStatus()
     has_plan = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
@@ -149,10 +127,10 @@ def _highs_status(highs: highspy.Highs) -> str:
 
 
 def _standard_form_lp(m) -> highspy.HighsLp:
-    """The active objective and rows of ``m`` as a HighsLp, by Pyomo's standard-form compiler."""
-    import numpy as np
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+    """The active objective and rows of ``m`` as a HighsLp, by Pyomo's standard-form compiler.
 
+    Written here by hand, apart from ``optimizer.standard_form``, as the yardstick.
+    """
     form = LinearStandardFormCompiler().write(m, mixed_form=True)
     a = form.A.tocsc()
     sense = np.array([r.bound_type for r in form.rows])  # 1: ≤, -1: ≥, 0: =
@@ -177,58 +155,21 @@ def _standard_form_lp(m) -> highspy.HighsLp:
     return lp
 
 
-def _set_options(highs: highspy.Highs, options, seconds: float) -> None:
-    """What the persistent interface sets before ``run`` (see ``Session.run``)."""
-    highs.setOptionValue("log_to_console", True)
-    if options.threads is not None:
-        highs.setOptionValue("threads", options.threads)
-    highs.setOptionValue("time_limit", max(seconds, 0.01))
-    highs.setOptionValue("mip_rel_gap", options.mip_gap)
-    highs.setOptionValue("random_seed", options.seed)
-
-
-def highs_copy(lp: highspy.HighsLp, options, seconds: float) -> dict:
-    """The very LP the persistent interface built, solved by a fresh highspy instance."""
+def highs_only(m, options, seconds: float) -> dict:
+    """Stage 1 of ``m`` solved by highspy alone, with the options ``Session`` sets."""
     with capture_output(capture_fd=True):
         highs = highspy.Highs()
+        started = time.perf_counter()
+        lp = _standard_form_lp(m)
+        compiled = time.perf_counter()
         highs.passModel(lp)
-        _set_options(highs, options, seconds)
-        started = time.perf_counter()
-        highs.run()
-        done = time.perf_counter()
-    has_plan = _highs_status(highs) in ("optimal", "feasible-at-limit")
-    return {
-        "highs_copy_stage1_s": done - started,
-        "highs_copy_objective": highs.getInfo().objective_function_value if has_plan else None,
-    }
-
-
-def highs_only(m, options, seconds: float, via: str = "auto") -> dict:
-    """Stage 1 of ``m`` solved by highspy alone, with the options ``Session`` passes."""
-    if via in ("auto", "standard-form"):
-        try:  # imported before the clock starts: scipy's import alone takes ~0.5 s
-            import scipy.sparse  # noqa: F401  (the standard-form compiler needs it)
-            from pyomo.repn.plugins import standard_form  # noqa: F401
-
-            via = "standard-form"
-        except ImportError:
-            if via == "standard-form":
-                raise
-            via = "lp-file"
-    with capture_output(capture_fd=True), tempfile.TemporaryDirectory() as folder:
-        highs = highspy.Highs()
-        started = time.perf_counter()
-        if via == "standard-form":
-            lp = _standard_form_lp(m)
-            compiled = time.perf_counter()
-            highs.passModel(lp)
-        else:
-            path = str(Path(folder) / "model.lp")
-            m.write(path, format="lp", io_options={"symbolic_solver_labels": False})
-            compiled = time.perf_counter()
-            highs.readModel(path)
         passed = time.perf_counter()
-        _set_options(highs, options, seconds)
+        highs.setOptionValue("log_to_console", True)
+        if options.threads is not None:
+            highs.setOptionValue("threads", options.threads)
+        highs.setOptionValue("time_limit", max(seconds, 0.01))
+        highs.setOptionValue("mip_rel_gap", options.mip_gap)
+        highs.setOptionValue("random_seed", options.seed)
         ran = time.perf_counter()
         highs.run()
         done = time.perf_counter()
@@ -236,7 +177,6 @@ def highs_only(m, options, seconds: float, via: str = "auto") -> dict:
     status = _highs_status(highs)
     has_plan = status in ("optimal", "feasible-at-limit")
     return {
-        "highs_only_via": via,
         "highs_only_compile_s": compiled - started,
         "highs_only_pass_s": passed - compiled,
         "highs_only_stage1_s": done - ran,
@@ -244,6 +184,25 @@ def highs_only(m, options, seconds: float, via: str = "auto") -> dict:
         "highs_only_objective": info.objective_function_value if has_plan else None,
         "highs_only_gap": info.mip_gap if has_plan else None,
     }
+
+
+def variant_preparation(scenario, form, options) -> dict:
+    """Seconds to make a variant (the first rule off) ready to run: rebuilt, or edited.
+
+    Rebuilt: ``build_model`` + ``compile_model`` + ``Session`` (what ``solve`` does).
+    Edited: ``Session`` on the kept arrays with the rule's rows freed (what ``solve_all``
+    does for a variant that only switches rules). The solves after either are the same.
+    """
+    rule = scenario.enabled_rules[0].id
+    started = time.perf_counter()
+    variant = without(scenario, {rule})
+    rebuilt = compile_model(build_model(variant))
+    Session(options, rebuilt).minimise("primary_objective")
+    middle = time.perf_counter()
+    Session(options, form, {rule}).minimise("primary_objective")
+    done = time.perf_counter()
+    rebuild, edit = middle - started, done - middle
+    return {"variant_rebuild_s": rebuild, "variant_edit_s": edit, "variant_ratio": rebuild / edit}
 
 
 def run_rung(
@@ -255,7 +214,6 @@ def run_rung(
     seed: int = 0,
     label: str = "",
     rung: str = "",
-    via: str = "auto",
 ) -> dict:
     """Measure one scenario file in this process; the CSV row (every column of ``COLUMNS``)."""
     row: dict = {
@@ -268,56 +226,43 @@ def run_rung(
         "threads": threads,
         "load_avg_1m": os.getloadavg()[0],
     }
-    started = time.perf_counter()
+    clock = Clock()
     scenario = load_scenario(path)
     row["scenario"] = scenario.name
     update = dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)
     options = scenario.solver.model_copy(update={k: v for k, v in update.items() if v is not None})
-    loaded = time.perf_counter()
+    clock.lap("load")
     m = build_model(scenario)
-    built = time.perf_counter()
-    session = Session(options)
-    first, first_wall, timer = _timed_stage(session, m, time_limit)
-    row.update(_model_size(session))
-    lp = session.solver._solver_model.getLp()  # stage 1 as HiGHS holds it, for highs_copy
-    row["transfer_s"] = _seconds(timer, "set_instance")
-    row["stage1_s"] = _seconds(timer, "optimize")
-    row["stage1_pyomo_s"] = first_wall - row["transfer_s"] - row["stage1_s"]
-    stages = [first]
-    row.update(stage2_update_s=0.0, stage2_s=0.0, stage2_pyomo_s=0.0)
-    if first.status in ("optimal", "feasible-at-limit") and scenario.objective.secondary != "none":
-        switch_to_secondary(m, first.objective)
-        second, second_wall, timer = _timed_stage(session, m, time_limit, warm_start=True)
-        stages.append(second)
-        row["stage2_update_s"] = _seconds(timer, "update")
-        row["stage2_s"] = _seconds(timer, "optimize")
-        row["stage2_pyomo_s"] = second_wall - row["stage2_update_s"] - row["stage2_s"]
-    solved = time.perf_counter()
+    clock.lap("build")
+    form = compile_model(m)
+    clock.lap("compile")
+    stages = run_stages(m, form, scenario, options, set(), clock)
     result = extract(m, scenario, None, stages, options)
-    extracted = time.perf_counter()
+    clock.lap("extract")
+    laps = clock.timings()
     row["peak_rss_mb"] = _rss_mb()
-    total = extracted - loaded
-    overhead = total - row["stage1_s"] - row["stage2_s"]
+    total = laps["total"] - laps["load"]
+    solving = laps["stage1"] + laps.get("stage2", 0.0)
+    row.update({f"{step}_s": seconds for step, seconds in laps.items() if step != "total"})
     row.update(
-        load_s=loaded - started,
-        build_s=built - loaded,
-        extract_s=extracted - solved,
+        columns=form.matrix.shape[1],
+        rows=form.matrix.shape[0],
+        nonzeros=form.matrix.nnz,
+        integer_columns=int(form.integer.sum()),
         total_s=total,
-        overhead_s=overhead,
-        overhead_ratio=overhead / total if total > 0 else None,
+        overhead_s=total - solving,
+        overhead_ratio=(total - solving) / total if total > 0 else None,
         status=result.status,
-        stage1_status=first.status,
-        stage1_objective=first.objective,
-        stage1_gap=first.gap,
+        stage1_status=stages[0].status,
+        stage1_objective=stages[0].objective,
+        stage1_gap=stages[0].gap,
         stage2_status=stages[1].status if len(stages) > 1 else "",
         stage2_objective=stages[1].objective if len(stages) > 1 else None,
         stage2_gap=stages[1].gap if len(stages) > 1 else None,
     )
-    m.secondary_objective.deactivate()  # back to the stage-1 model
-    m.primary_at_optimum.deactivate()
-    m.primary_objective.activate()
-    row.update(highs_only(m, options, time_limit, via))
-    row.update(highs_copy(lp, options, time_limit))
+    if scenario.enabled_rules:
+        row.update(variant_preparation(scenario, form, options))
+    row.update(highs_only(m, options, time_limit))
     row["peak_rss_end_mb"] = _rss_mb()
     row.update(machine())
     return {column: row.get(column) for column in COLUMNS}
@@ -349,7 +294,7 @@ def _in_subprocess(path: Path, args: argparse.Namespace, rung: str) -> dict:
         command = [
             sys.executable, __file__, "--one", str(path), "--row-out", str(out),
             "--time-limit", str(args.time_limit), "--mip-gap", str(args.mip_gap),
-            "--seed", str(args.seed), "--label", args.label, "--rung-name", rung, "--via", args.via,
+            "--seed", str(args.seed), "--label", args.label, "--rung-name", rung,
         ]  # fmt: skip
         if args.threads is not None:
             command += ["--threads", str(args.threads)]
@@ -383,7 +328,8 @@ def _summary(row: dict) -> str:
         return "-" if value is None else f"{value:.2f}"
 
     return (
-        f"{row['rung']}: {row['status']}  build {f('build_s')}  transfer {f('transfer_s')}  "
+        f"{row['rung']}: {row['status']}  build {f('build_s')}  compile {f('compile_s')}  "
+        f"transfer {f('transfer_s')}  "
         f"stage1 {f('stage1_s')}  stage2 {f('stage2_s')}  extract {f('extract_s')}  "
         f"overhead {f('overhead_ratio')}  highs-only {f('highs_only_stage1_s')}  "
         f"rss {f('peak_rss_mb')} MiB"
@@ -393,12 +339,11 @@ def _summary(row: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rungs", nargs="+", default=["50x10", "200x15", "1000x20", "3000x30"])
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per stage")
+    parser.add_argument("--time-limit", type=float, default=120.0, help="seconds, both stages")
     parser.add_argument("--mip-gap", type=float, default=0.01)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0, help="generator and HiGHS seed")
     parser.add_argument("--label", default="run")
-    parser.add_argument("--via", choices=["auto", "standard-form", "lp-file"], default="auto")
     parser.add_argument("--rung-timeout", type=float, default=None, help="seconds per rung")
     parser.add_argument("--scenarios", type=Path, default=HERE / "generated")
     parser.add_argument("--out", type=Path, default=HERE / "results")
@@ -409,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.one is not None:
         row = run_rung(
             args.one, args.time_limit, args.mip_gap, threads=args.threads, seed=args.seed,
-            label=args.label, rung=args.rung_name, via=args.via,
+            label=args.label, rung=args.rung_name,
         )  # fmt: skip
         args.row_out.write_text(json.dumps(row))
         return 0

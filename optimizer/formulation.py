@@ -59,6 +59,9 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.BUDGETS = pyo.Set(initialize=[b.id for b in scenario.budgets], ordered=True)
     m.system = {s.id: s for s in scenario.systems}
     m.budget = {b.id: b for b in scenario.budgets}
+    m.yearly_capacity = {
+        s.id: scenario.series(s.capacity) for s in scenario.systems
+    }  # expanded once
     m.ORDERS = pyo.Set(
         dimen=2,
         ordered=True,
@@ -132,10 +135,10 @@ def _money_by(scenario: Scenario, budget: Budget, year: int) -> float:
     return amount[year]
 
 
-def order_bound(scenario: Scenario, system: System, year: int) -> float:
+def order_bound(m: pyo.ConcreteModel, scenario: Scenario, system: System, year: int) -> float:
     """U_{s,t}: the most of s that capacity lets arrive from an order in ``year``."""
     arrival = year + system.lead_time
-    bound = scenario.series(system.capacity)[arrival]
+    bound = m.yearly_capacity[system.id][arrival]
     if system.expansion and arrival - system.expansion.ramp_up >= scenario.horizon.start:
         bound += system.expansion.capacity * system.expansion.max_steps
     return bound
@@ -150,7 +153,7 @@ def add_orders(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.order = pyo.Var(
         m.ORDERS,
         domain=domain,
-        bounds=lambda m, s, t: (0, order_bound(scenario, m.system[s], t)),
+        bounds=lambda m, s, t: (0, order_bound(m, scenario, m.system[s], t)),
         doc="x_{s,t}: units ordered",
     )
 
@@ -165,7 +168,7 @@ def add_adoption(m: pyo.ConcreteModel, scenario: Scenario) -> None:
 
     @m.Constraint(m.ADOPTIONS, doc="a_{s,t} ≥ a_{s,t-1}")
     def adoption_is_kept(m, s, t):
-        if (s, t - 1) not in m.ADOPTIONS:
+        if (s, t - 1) not in m.adopted:
             return pyo.Constraint.Skip
         return m.adopted[s, t] >= m.adopted[s, t - 1]
 
@@ -182,7 +185,7 @@ def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
 
     @m.Constraint(expanding, doc="Σ_t z_{s,t} ≤ max_steps")
     def expansion_limit(m, s):
-        steps = [m.expansion_steps[s, t] for t in m.YEARS if (s, t) in m.EXPANSIONS]
+        steps = [m.expansion_steps[s, t] for t in m.YEARS if (s, t) in m.expansion_steps]
         return sum(steps) <= m.system[s].expansion.max_steps
 
     @m.Constraint(m.ORDERS, doc="x_{s,t−L} ≤ cap_{s,t} + Δ_s·Σ_{τ ≤ t−R} z_{s,τ}")
@@ -194,9 +197,9 @@ def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         steps = [
             m.expansion_steps[s, tau]
             for tau in m.YEARS
-            if tau <= arrival - system.expansion.ramp_up and (s, tau) in m.EXPANSIONS
+            if tau <= arrival - system.expansion.ramp_up and (s, tau) in m.expansion_steps
         ]
-        cap = scenario.series(system.capacity)[arrival]
+        cap = m.yearly_capacity[s][arrival]
         return m.order[s, t] <= cap + system.expansion.capacity * sum(steps)
 
 
@@ -208,12 +211,12 @@ def add_payments(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     def payment(m, s, t):
         system = m.system[s]
         total = 0
-        if (s, t) in m.ORDERS:
+        if (s, t) in m.order:
             total += price[s][t] * m.order[s, t]
-        if (s, t) in m.ADOPTIONS:
-            before = m.adopted[s, t - 1] if (s, t - 1) in m.ADOPTIONS else 0
+        if (s, t) in m.adopted:
+            before = m.adopted[s, t - 1] if (s, t - 1) in m.adopted else 0
             total += system.adoption_cost * (m.adopted[s, t] - before)
-        if (s, t) in m.EXPANSIONS:
+        if (s, t) in m.expansion_steps:
             total += system.expansion.cost * m.expansion_steps[s, t]
         return total
 
@@ -221,7 +224,7 @@ def add_payments(m: pyo.ConcreteModel, scenario: Scenario) -> None:
 
     @m.Constraint(m.PAYMENTS, doc="Σ_b f_{b,s,t} = pay_{s,t}")
     def payment_funded(m, s, t):
-        sources = [m.funding[b, s, t] for b in m.BUDGETS if (b, s, t) in m.FUNDING]
+        sources = [m.funding[b, s, t] for b in m.BUDGETS if (b, s, t) in m.funding]
         return sum(sources) == m.payment[s, t]
 
 
@@ -261,7 +264,7 @@ def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     def delivered(m, s, t):
         system = m.system[s]
         ordered = t - system.lead_time
-        new = m.order[s, ordered] if (s, ordered) in m.ORDERS else 0
+        new = m.order[s, ordered] if (s, ordered) in m.order else 0
         return new + system.pipeline.get(t, 0.0)
 
     m.contributors = contributors = {
@@ -369,7 +372,7 @@ def start_from_nothing(m: pyo.ConcreteModel, scenario: Scenario) -> bool:
             level += initial[t] - stock_before + arrived - used[t]
             stock_before = initial[t]
             m.level[c.id, t].set_value(level, skip_validation=True)
-            if (c.id, t) in m.GAPS:
+            if (c.id, t) in m.gap:
                 m.gap[c.id, t].set_value(max(0.0, requirement[t] - level), skip_validation=True)
     for b, t in m.unspent:
         m.unspent[b, t].set_value(_money_by(scenario, m.budget[b], t), skip_validation=True)

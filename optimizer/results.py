@@ -169,7 +169,7 @@ def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None
                 )
             )
     for s, t in m.ADOPTIONS:
-        before = _value(m.adopted[s, t - 1], True) if (s, t - 1) in m.ADOPTIONS else 0
+        before = _value(m.adopted[s, t - 1], True) if (s, t - 1) in m.adopted else 0
         if _value(m.adopted[s, t], True) > before:
             adoptions.append(dict(system=s, year=t, cost=m.system[s].adoption_cost))
     for s, t in m.EXPANSIONS:

@@ -42,17 +42,15 @@ def solve(
     ``ScenarioError`` for an invalid document; an infeasible scenario or a
     solver failure is a ``Result`` with that status and no plan.
     """
-    started = time.perf_counter()
+    clock = Clock()
     loaded = load_scenario(scenario, variant, sets)
     options = _options(
         loaded, dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)
     )
+    clock.lap("load")
     m = build_model(loaded)
-    try:
-        form = compile_model(m)
-    except TriviallyInfeasible:
-        form = None
-    return solve_model(m, form, loaded, variant, options, started=started)
+    clock.lap("build")
+    return solve_model(m, _compiled(m), loaded, variant, options, clock=clock)
 
 
 Task = tuple[Scenario, dict[str, Any]]  # a loaded scenario and its option overrides
@@ -63,25 +61,26 @@ def solve_all(tasks: list[Task]) -> list[Result]:
 
     The shared model holds the rows of every rule that any of them switches
     on; each solve frees the rows of the rules its scenario has off (an edit
-    of HiGHS's row bounds, not a rebuild).
+    of HiGHS's row bounds, not a rebuild). The build is timed in the first
+    result of each group.
     """
     results: list[Result | None] = [None] * len(tasks)
     for members in _sharing(tasks):
         scenarios = [tasks[i][0] for i in members]
         on = {r.id for s in scenarios for r in s.enabled_rules}
-        started = time.perf_counter()
+        clock = Clock()
         m = build_model(scenarios[0], [r for r in scenarios[0].rules if r.id in on])
-        try:
-            form = compile_model(m)
-        except TriviallyInfeasible:  # some scenario cannot hold: let each be decided alone
+        clock.lap("build")
+        form = _compiled(m)
+        if form is None:  # a row that cannot hold: decide each scenario on its own model
             for i in members:
                 results[i] = solve(tasks[i][0], **tasks[i][1])
             continue
         for i, scenario in zip(members, scenarios, strict=True):
             off = on - {r.id for r in scenario.enabled_rules}
             options = _options(scenario, tasks[i][1])
-            results[i] = solve_model(m, form, scenario, None, options, relaxed=off, started=started)
-            started = None  # the build is counted once, in the first result
+            results[i] = solve_model(m, form, scenario, None, options, relaxed=off, clock=clock)
+            clock = Clock()
     return results
 
 
@@ -98,6 +97,32 @@ def _sharing(tasks: list[Task]) -> list[list[int]]:
     return [members for _, members in groups]
 
 
+def _compiled(m: pyo.ConcreteModel) -> StandardForm | None:
+    """The model's arrays, or None when a row cannot hold whatever the plan."""
+    try:
+        return compile_model(m)
+    except TriviallyInfeasible:
+        return None
+
+
+class Clock:
+    """Seconds per step, each timed from the end of the one before; ``total`` from the start."""
+
+    def __init__(self):
+        self.started = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        """Count the time since the last lap toward ``step``."""
+        now = time.perf_counter()
+        self.laps[step] = self.laps.get(step, 0.0) + now - self.last
+        self.last = now
+
+    def timings(self) -> dict[str, float]:
+        """Each step's seconds, and ``total``."""
+        return {**self.laps, "total": time.perf_counter() - self.started}
+
+
 def solve_model(
     m: pyo.ConcreteModel,
     form: StandardForm | None,
@@ -106,47 +131,45 @@ def solve_model(
     options: SolverOptions,
     *,
     relaxed: set[str] = frozenset(),
-    started: float | None = None,
+    clock: Clock | None = None,
 ) -> Result:
     """Both stages on a built and compiled model, with the ``relaxed`` rules' rows free.
 
-    ``form`` is None when a row cannot hold whatever the plan (an infeasible scenario).
+    ``form`` is None when a row cannot hold whatever the plan (an infeasible
+    scenario). ``clock`` carries the timings of the steps before this one.
     """
-    started = time.perf_counter() if started is None else started
-    built = time.perf_counter()
-    stages = _run_stages(m, form, scenario, options, relaxed) if form else [INFEASIBLE]
-    solved = time.perf_counter()
+    clock = clock or Clock()
+    stages = run_stages(m, form, scenario, options, relaxed, clock) if form else [INFEASIBLE]
     result = extract(m, scenario, variant, stages, options)
-    extracted = time.perf_counter()
-    result.timings = {
-        "build": built - started,
-        "solve": solved - built,
-        "extract": extracted - solved,
-    }
+    clock.lap("extract")
     if result.status == "infeasible":
         result.conflicts = explain(scenario, options)
         result.message = summary(result.conflicts)
-        result.timings["diagnose"] = time.perf_counter() - extracted
-    result.timings["total"] = time.perf_counter() - started
+        clock.lap("diagnose")
+    result.timings = clock.timings()
     return result
 
 
 INFEASIBLE = Stage("infeasible", None, None, "the scenario is infeasible")
 
 
-def _run_stages(
+def run_stages(
     m: pyo.ConcreteModel,
     form: StandardForm,
     scenario: Scenario,
     options: SolverOptions,
     relaxed: set[str],
+    clock: Clock,
 ) -> list[Stage]:
+    """Stage 1, then stage 2 from the stage-1 plan; the plan found is loaded into ``m``."""
     began = time.perf_counter()
     session = Session(options, form, relaxed)
     session.minimise("primary_objective")
     # doing nothing, where it is feasible, is the first incumbent: a plan whatever the limit
     start = form.values() if start_from_nothing(m, scenario) else None
+    clock.lap("transfer")
     stages = [session.run(options.time_limit, start=start)]
+    clock.lap("stage1")
     first_plan = session.plan
     if stages[0].objective is not None and scenario.objective.secondary != "none":
         session.cap("primary_objective", primary_cap(stages[0].objective))
@@ -154,7 +177,9 @@ def _run_stages(
         # the stage-1 plan meets the cap: as HiGHS's first incumbent it guarantees a plan
         remaining = options.time_limit - (time.perf_counter() - began)
         stages.append(session.run(remaining, start=first_plan))
+        clock.lap("stage2")
     plan = session.plan if session.plan is not None else first_plan
     if plan is not None:
         form.load(plan)
+    clock.lap("plan")
     return stages

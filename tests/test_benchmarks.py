@@ -59,6 +59,9 @@ def test_runner_records_a_row_on_the_smallest_rung(generate, run, tmp_path):
     assert row["status"] in ("optimal", "feasible-at-limit")
     assert row["highs_only_status"] in ("optimal", "feasible-at-limit")
     assert row["columns"] > 0 and row["rows"] > 0 and row["nonzeros"] > 0
+    # the stage-1 optimum at 1 % by hand-fed highspy agrees with the solve step's
+    assert row["highs_only_objective"] == pytest.approx(row["stage1_objective"], rel=0.02, abs=1e-6)
+    assert row["variant_edit_s"] > 0 and row["variant_rebuild_s"] > 0
     csv_path = run.record([row], tmp_path / "results" / "test.csv")
     with csv_path.open(newline="") as f:
         reader = csv.DictReader(f)

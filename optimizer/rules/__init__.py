@@ -59,7 +59,7 @@ def payments_of(m: pyo.ConcreteModel, systems: list[str], year: int | None = Non
         m.payment[s, t]
         for s in systems
         for t in m.YEARS
-        if (s, t) in m.PAYMENTS and (year is None or t == year)
+        if (s, t) in m.payment and (year is None or t == year)
     )
 
 
@@ -67,9 +67,9 @@ def new_units(m: pyo.ConcreteModel, system: str, year: int | None = None) -> Any
     """D_s = Σ_t x_{s,t}, or the units that new orders deliver in ``year``."""
     lead = m.system[system].lead_time
     if year is None:
-        return sum(m.order[system, t] for t in m.YEARS if (system, t) in m.ORDERS)
+        return sum(m.order[system, t] for t in m.YEARS if (system, t) in m.order)
     ordered = year - lead
-    return m.order[system, ordered] if (system, ordered) in m.ORDERS else 0
+    return m.order[system, ordered] if (system, ordered) in m.order else 0
 
 
 # Discovered last: the rule modules import the helpers above.
