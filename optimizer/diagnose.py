@@ -179,12 +179,21 @@ def explain(scenario: Scenario, options: SolverOptions) -> list[dict]:
     rules of its set (``relax_with``).
     """
     enabled = scenario.enabled_rules
+    try:  # one model for every candidate set: each frees its rules' rows
+        form = compile_model(build_model(scenario))
+    except TriviallyInfeasible:
+        form = None
+
+    def feasible_without(rules: tuple) -> bool:
+        freed = {r.id for r in rules}
+        if form is None:  # a rule's row cannot hold: rebuild without the candidates
+            return feasible(without(scenario, freed), options)
+        session = Session(options, form, freed)
+        session.minimise("primary_objective")
+        return session.run(options.time_limit, mip_gap=1.0).status in HAS_PLAN
+
     for size in range(1, min(LARGEST_SET, len(enabled)) + 1):
-        sets = [
-            c
-            for c in combinations(enabled, size)
-            if feasible(without(scenario, {r.id for r in c}), options)
-        ]
+        sets = [c for c in combinations(enabled, size) if feasible_without(c)]
         if sets:
             return [
                 _conflict(scenario, rule, [r.id for r in found if r is not rule], options)
