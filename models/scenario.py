@@ -188,6 +188,17 @@ class Scenario(BaseModel):
             return self.content_group
         return next((g for g in ("safe_eligible", "eu") if g in self.groups), None)
 
+    def in_id_order(self) -> "Scenario":
+        """The same scenario with every entity list and the rules sorted by id.
+
+        The model is built from this canonical order, so rows and columns (and
+        HiGHS's search path) do not depend on the order of the document.
+        """
+        lists = ("capabilities", "suppliers", "systems", "budgets", "rules")
+        return self.model_copy(
+            update={name: sorted(getattr(self, name), key=lambda e: e.id) for name in lists}
+        )
+
     def series(self, values: dict[int, float]) -> dict[int, float]:
         """A series' value in every year of the horizon."""
         return expand(values, self.years)
@@ -197,7 +208,7 @@ class Scenario(BaseModel):
         return next(k for k in self.suppliers if k.id == system.supplier)
 
     def select(self, selection: Filter) -> list[str]:
-        """Ids of the systems a filter selects, in document order."""
+        """Ids of the systems a filter selects, in the order of ``systems``."""
         country = {k.id: k.country for k in self.suppliers}
         return [
             s.id for s in self.systems if selection.matches(s, country[s.supplier], self.groups)

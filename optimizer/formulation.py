@@ -29,12 +29,13 @@ from optimizer import rules
 PRIMARY_TOLERANCE = 1e-6  # how far stage two may move the primary from its optimum
 
 
-def build_model(scenario: Scenario, rules_built: list | None = None) -> pyo.ConcreteModel:
+def build_model(scenario: Scenario, rules_built: set[str] | None = None) -> pyo.ConcreteModel:
     """The whole model of ``scenario``: variables, constraints, both objectives.
 
-    ``rules_built`` (default: the enabled rules) are the rules given rows; see
-    ``optimizer.rules.add_all``.
+    ``rules_built`` (default: the enabled rules) are the ids of the rules given
+    rows; see ``optimizer.rules.add_all``.
     """
+    scenario = scenario.in_id_order()
     m = pyo.ConcreteModel(name=scenario.name)
     m.scenario = scenario
     add_sets(m, scenario)

@@ -69,7 +69,7 @@ def solve_all(tasks: list[Task]) -> list[Result]:
         scenarios = [tasks[i][0] for i in members]
         on = {r.id for s in scenarios for r in s.enabled_rules}
         clock = Clock()
-        m = build_model(scenarios[0], [r for r in scenarios[0].rules if r.id in on])
+        m = build_model(scenarios[0], on)
         clock.lap("build")
         form = _compiled(m)
         if form is None:  # a row that cannot hold: decide each scenario on its own model

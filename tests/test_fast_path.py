@@ -14,8 +14,10 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from test_rules import BITING, exclude_doc
 from test_rules_catalogue import example_documents
 
+from models.references import ENTITY_LISTS
 from optimizer import load_scenario, solve, solver
 from optimizer.formulation import build_model, switch_to_secondary
+from optimizer.load import read_document
 from optimizer.solver import solve_all, solve_model
 from optimizer.standard_form import compile_model
 
@@ -123,3 +125,23 @@ def test_shared_model_matches_separate_solves_on_the_default_scenario():
         assert result.objective == pytest.approx(alone.objective, rel=1e-5, abs=1e-6), name
         total = result.kpis["total_spend"]
         assert total == pytest.approx(alone.kpis["total_spend"], rel=1e-4), name
+
+
+def test_rows_and_columns_do_not_depend_on_the_order_of_the_document():
+    # The same scenario with its entity lists and rules reversed builds the same arrays in
+    # the same order, so HiGHS follows the same path and returns the same plan.
+    document = read_document("europe-2030")
+    reversed_document = {
+        key: value[::-1] if key in ENTITY_LISTS else value for key, value in document.items()
+    }
+    forms = [compile_model(build_model(load_scenario(d))) for d in (document, reversed_document)]
+    assert [v.name for v in forms[0].columns] == [v.name for v in forms[1].columns]
+    assert (forms[0].matrix != forms[1].matrix).nnz == 0
+    first, second = solve(document), solve(reversed_document)
+    columns = ["system", "year", "quantity"]
+    assert (
+        first.orders[columns]
+        .sort_values(columns[:2])
+        .reset_index(drop=True)
+        .equals(second.orders[columns].sort_values(columns[:2]).reset_index(drop=True))
+    )

@@ -27,13 +27,13 @@ def _discover() -> dict[str, AddRule]:
     return registry
 
 
-def add_all(m: pyo.ConcreteModel, scenario: Scenario, built: list[Any] | None = None) -> None:
-    """Give every enabled rule (or each of ``built``) its own block, named by id, and its rows.
+def add_all(m: pyo.ConcreteModel, scenario: Scenario, built: set[str] | None = None) -> None:
+    """Give every enabled rule (or every rule in ``built``) its own block, named by id, and rows.
 
     A rule built but switched off has its rows made free by the solve step, so
     variants that differ only in which rules are on share one model.
     """
-    built = scenario.enabled_rules if built is None else built
+    built = [r for r in scenario.rules if (r.enabled if built is None else r.id in built)]
     m.RULES = pyo.Set(initialize=[r.id for r in built], ordered=True)
     m.rules = pyo.Block(m.RULES)
     for rule in built:
