@@ -68,7 +68,8 @@ COLUMNS = [
     "peak_rss_mb",
     # the same model straight into highspy
     "highs_only_compile_s", "highs_only_pass_s", "highs_only_stage1_s",
-    "highs_only_status", "highs_only_objective", "highs_only_gap", "peak_rss_end_mb",
+    "highs_only_status", "highs_only_objective", "highs_only_gap", "highs_only_options",
+    "peak_rss_end_mb",
     # where it ran
     "load_avg_1m", "platform", "cpu", "cpu_count", "python", "pyomo", "highspy", "git",
 ]  # fmt: skip
@@ -155,8 +156,11 @@ def _standard_form_lp(m) -> highspy.HighsLp:
     return lp
 
 
-def highs_only(m, options, seconds: float) -> dict:
-    """Stage 1 of ``m`` solved by highspy alone, with the options ``Session`` sets."""
+def highs_only(m, options, seconds: float, extra: dict | None = None) -> dict:
+    """Stage 1 of ``m`` solved by highspy alone, with the options ``Session`` sets.
+
+    ``extra`` HiGHS options (``--highs-option``) try a setting on this solve only.
+    """
     with capture_output(capture_fd=True):
         highs = highspy.Highs()
         started = time.perf_counter()
@@ -170,6 +174,8 @@ def highs_only(m, options, seconds: float) -> dict:
         highs.setOptionValue("time_limit", max(seconds, 0.01))
         highs.setOptionValue("mip_rel_gap", options.mip_gap)
         highs.setOptionValue("random_seed", options.seed)
+        for name, value in (extra or {}).items():
+            highs.setOptionValue(name, value)
         ran = time.perf_counter()
         highs.run()
         done = time.perf_counter()
@@ -214,6 +220,7 @@ def run_rung(
     seed: int = 0,
     label: str = "",
     rung: str = "",
+    highs_options: dict | None = None,
 ) -> dict:
     """Measure one scenario file in this process; the CSV row (every column of ``COLUMNS``)."""
     row: dict = {
@@ -262,7 +269,8 @@ def run_rung(
     )
     if scenario.enabled_rules:
         row.update(variant_preparation(scenario, form, options))
-    row.update(highs_only(m, options, time_limit))
+    row.update(highs_only(m, options, time_limit, highs_options))
+    row["highs_only_options"] = json.dumps(highs_options) if highs_options else ""
     row["peak_rss_end_mb"] = _rss_mb()
     row.update(machine())
     return {column: row.get(column) for column in COLUMNS}
@@ -295,6 +303,7 @@ def _in_subprocess(path: Path, args: argparse.Namespace, rung: str) -> dict:
             sys.executable, __file__, "--one", str(path), "--row-out", str(out),
             "--time-limit", str(args.time_limit), "--mip-gap", str(args.mip_gap),
             "--seed", str(args.seed), "--label", args.label, "--rung-name", rung,
+            *[a for option in args.highs_option for a in ("--highs-option", option)],
         ]  # fmt: skip
         if args.threads is not None:
             command += ["--threads", str(args.threads)]
@@ -336,6 +345,17 @@ def _summary(row: dict) -> str:
     )
 
 
+def _option(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` with VALUE read as a number or a bool where it is one."""
+    name, _, value = text.partition("=")
+    for read in (int, float):
+        try:
+            return name, read(value)
+        except ValueError:
+            pass
+    return name, {"true": True, "false": False}.get(value.lower(), value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rungs", nargs="+", default=["50x10", "200x15", "1000x20", "3000x30"])
@@ -345,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="generator and HiGHS seed")
     parser.add_argument("--label", default="run")
     parser.add_argument("--rung-timeout", type=float, default=None, help="seconds per rung")
+    parser.add_argument(
+        "--highs-option", action="append", default=[], metavar="NAME=VALUE",
+        help="a HiGHS option for the HiGHS-only solve (e.g. mip_lp_solver=ipm)",
+    )  # fmt: skip
     parser.add_argument("--scenarios", type=Path, default=HERE / "generated")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # child: one scenario file
@@ -355,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         row = run_rung(
             args.one, args.time_limit, args.mip_gap, threads=args.threads, seed=args.seed,
             label=args.label, rung=args.rung_name,
+            highs_options=dict(_option(o) for o in args.highs_option),
         )  # fmt: skip
         args.row_out.write_text(json.dumps(row))
         return 0
