@@ -46,7 +46,7 @@ def _run(m: pyo.ConcreteModel, objective: str, options: SolverOptions, **run: An
     except TriviallyInfeasible as error:
         return Stage("infeasible", None, None, str(error))
     session = Session(options, form)
-    session.minimise(objective)
+    session.optimise(objective)
     stage = session.run(options.time_limit, **run)
     if session.plan is not None:
         form.load(session.plan)
@@ -189,7 +189,7 @@ def explain(scenario: Scenario, options: SolverOptions) -> list[dict]:
         if form is None:  # a rule's row cannot hold: rebuild without the candidates
             return feasible(without(scenario, freed), options)
         session = Session(options, form, freed)
-        session.minimise("primary_objective")
+        session.optimise("primary_objective")
         return session.run(options.time_limit, mip_gap=1.0).status in HAS_PLAN
 
     for size in range(1, min(LARGEST_SET, len(enabled)) + 1):

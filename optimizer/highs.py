@@ -109,7 +109,7 @@ class Session:
             form.integer.astype(np.int32),
         )
 
-    def minimise(self, objective: str) -> None:
+    def optimise(self, objective: str) -> None:
         """Make ``objective`` (a name in ``form.objectives``) the one HiGHS optimises."""
         goal = self.form.objectives[objective]
         n = len(goal.cost)
@@ -138,7 +138,8 @@ class Session:
         """
         highs = self.highs
         for name, value in {
-            "time_limit": max(seconds, 0.01),
+            # HiGHS (< 2.0) compares its limit with all runs of the instance together
+            "time_limit": highs.getRunTime() + max(seconds, 0.01),
             "mip_rel_gap": self.options.mip_gap if mip_gap is None else mip_gap,
             "random_seed": self.options.seed,
             "threads": self.options.threads or 0,
@@ -149,8 +150,7 @@ class Session:
             solution.col_value = start
             solution.value_valid = True
             highs.setSolution(solution)
-        with capture_output(capture_fd=True):
-            highs.run()
+        highs.run()
         info = highs.getInfo()
         has_plan = info.primal_solution_status == FEASIBLE
         status = highs.getModelStatus()

@@ -164,7 +164,7 @@ def run_stages(
     """Stage 1, then stage 2 from the stage-1 plan; the plan found is loaded into ``m``."""
     began = time.perf_counter()
     session = Session(options, form, relaxed)
-    session.minimise("primary_objective")
+    session.optimise("primary_objective")
     # doing nothing, where it is feasible, is the first incumbent: a plan whatever the limit
     start = form.values() if start_from_nothing(m, scenario) else None
     clock.lap("transfer")
@@ -173,7 +173,7 @@ def run_stages(
     first_plan = session.plan
     if stages[0].objective is not None and scenario.objective.secondary != "none":
         session.cap("primary_objective", primary_cap(stages[0].objective))
-        session.minimise("secondary_objective")
+        session.optimise("secondary_objective")
         # the stage-1 plan meets the cap: as HiGHS's first incumbent it guarantees a plan
         remaining = options.time_limit - (time.perf_counter() - began)
         stages.append(session.run(remaining, start=first_plan))
