@@ -138,8 +138,7 @@ class Session:
         """
         highs = self.highs
         for name, value in {
-            # HiGHS (< 2.0) compares its limit with all runs of the instance together
-            "time_limit": highs.getRunTime() + max(seconds, 0.01),
+            "time_limit": max(seconds, 0.01),  # per run (HiGHS 1.16; older ones summed runs)
             "mip_rel_gap": self.options.mip_gap if mip_gap is None else mip_gap,
             "random_seed": self.options.seed,
             "threads": self.options.threads or 0,

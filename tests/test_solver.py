@@ -5,7 +5,8 @@ from highspy import HighsModelStatus as Status
 
 from optimizer import load_scenario, solve
 from optimizer.formulation import build_model, start_from_nothing
-from optimizer.highs import _stage
+from optimizer.highs import Session, _stage
+from optimizer.standard_form import compile_model
 
 
 @pytest.mark.parametrize(
@@ -78,3 +79,15 @@ def test_the_do_nothing_start_is_skipped_where_a_hard_rule_forbids_it(micro):
     result = solve(doc)
     assert result.status == "optimal" and result.objective == pytest.approx(0.0)
     assert result.audit() == []
+
+
+def test_each_run_of_a_session_gets_its_own_time_limit():
+    # Stage 2 runs on the instance of stage 1 with what is left of the limit. Older HiGHS
+    # versions measured the limit against all runs of an instance together (HiGHS #1331);
+    # after more than 1 s of runs, a re-run with 0.9 s (it needs about 0.1 s) must finish.
+    scenario = load_scenario("europe-2030")
+    session = Session(scenario.solver, compile_model(build_model(scenario)))
+    session.optimise("primary_objective")
+    while session.highs.getRunTime() < 1.0:
+        assert session.run(60).status == "optimal"
+    assert session.run(0.9).status == "optimal"
