@@ -232,6 +232,7 @@ def run_rung(
         "mip_gap": mip_gap,
         "threads": threads,
         "load_avg_1m": os.getloadavg()[0],
+        **machine(),  # read now: the commit measured is the one the run started with
     }
     clock = Clock()
     scenario = load_scenario(path)
@@ -272,7 +273,6 @@ def run_rung(
     row.update(highs_only(m, options, time_limit, highs_options))
     row["highs_only_options"] = json.dumps(highs_options) if highs_options else ""
     row["peak_rss_end_mb"] = _rss_mb()
-    row.update(machine())
     return {column: row.get(column) for column in COLUMNS}
 
 

@@ -1,7 +1,7 @@
 """The Pyomo model as arrays for HiGHS, with the map back from columns and rows.
 
 Pyomo's ``LinearStandardFormCompiler`` turns the model into a sparse matrix in
-one pass (the persistent interface's ``set_instance`` takes twice as long, see
+one pass (the persistent interface's ``set_instance`` took four times as long, see
 benchmarks/README.md). Every objective is compiled, active or not, so the
 stages switch objectives by changing costs. The kept maps let the solve step
 write a plan back into the variables and relax a rule by its rows' bounds.
