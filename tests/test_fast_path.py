@@ -134,7 +134,8 @@ def test_rows_and_columns_do_not_depend_on_the_order_of_the_document():
     reversed_document = {
         key: value[::-1] if key in ENTITY_LISTS else value for key, value in document.items()
     }
-    forms = [compile_model(build_model(load_scenario(d))) for d in (document, reversed_document)]
+    models = [build_model(load_scenario(d)) for d in (document, reversed_document)]
+    forms = [compile_model(m) for m in models]  # the models stay alive: columns name their vars
     assert [v.name for v in forms[0].columns] == [v.name for v in forms[1].columns]
     assert (forms[0].matrix != forms[1].matrix).nnz == 0
     first, second = solve(document), solve(reversed_document)
