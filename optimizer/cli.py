@@ -64,6 +64,14 @@ def _fail(problems: list[str], code: int) -> typer.Exit:
     return typer.Exit(code=code)
 
 
+def _check_output(out_dir: Path | None, report: bool, force: bool) -> None:
+    """Refuse --report without --out, and an --out that exists, before any solve."""
+    if report and out_dir is None:
+        raise ScenarioError(["--report needs --out DIR"])
+    if out_dir is not None:
+        check_target(out_dir, force)
+
+
 def _log_patches() -> None:
     handler = RichHandler(console=err, show_time=False, show_path=False, show_level=False)
     logger = logging.getLogger("optimizer.load")
@@ -92,10 +100,7 @@ def solve(
     """Solve a scenario and print the plan's KPIs."""
     _log_patches()
     try:
-        if report and out_dir is None:
-            raise ScenarioError(["--report needs --out DIR"])
-        if out_dir is not None:
-            check_target(out_dir, force)
+        _check_output(out_dir, report, force)
         with err.status("solving…"):
             result = run_solve(
                 scenario,
@@ -173,10 +178,7 @@ def compare(
 ) -> None:
     """Solve variants side by side: KPIs, changes against baseline, and rule costs."""
     try:
-        if report and out_dir is None:
-            raise ScenarioError(["--report needs --out DIR"])
-        if out_dir is not None:
-            check_target(out_dir, force)
+        _check_output(out_dir, report, force)
         with err.status("solving variants…"):
             comparison = run_compare(
                 scenario,

@@ -18,8 +18,8 @@ import pyomo.environ as pyo
 from models import Scenario, SolverOptions
 from models.rules import Deadline
 from optimizer.formulation import build_model
-from optimizer.highs import Session, Stage
-from optimizer.standard_form import TriviallyInfeasible, compile_model
+from optimizer.highs import INFEASIBLE, Session, Stage
+from optimizer.standard_form import StandardForm, compile_if_feasible
 
 LARGEST_SET = 3
 HAS_PLAN = ("optimal", "feasible-at-limit")
@@ -39,13 +39,22 @@ def feasible(scenario: Scenario, options: SolverOptions) -> bool:
     return stage.status in HAS_PLAN
 
 
-def _run(m: pyo.ConcreteModel, objective: str, options: SolverOptions, **run: Any) -> Stage:
-    """One HiGHS run of ``m`` for ``objective``; the plan, if any, is loaded into ``m``."""
-    try:
-        form = compile_model(m)
-    except TriviallyInfeasible as error:
-        return Stage("infeasible", None, None, str(error))
-    session = Session(options, form)
+def _run(
+    m: pyo.ConcreteModel,
+    objective: str,
+    options: SolverOptions,
+    form: StandardForm | None = None,
+    freed: set[str] = frozenset(),
+    **run: Any,
+) -> Stage:
+    """One HiGHS run of ``m`` (compiled here unless ``form`` is given) for ``objective``.
+
+    The ``freed`` rules' rows are made free; the plan, if any, is loaded into ``m``.
+    """
+    form = form or compile_if_feasible(m)
+    if form is None:
+        return INFEASIBLE
+    session = Session(options, form, freed)
     session.optimise(objective)
     stage = session.run(options.time_limit, **run)
     if session.plan is not None:
@@ -179,18 +188,15 @@ def explain(scenario: Scenario, options: SolverOptions) -> list[dict]:
     rules of its set (``relax_with``).
     """
     enabled = scenario.enabled_rules
-    try:  # one model for every candidate set: each frees its rules' rows
-        form = compile_model(build_model(scenario))
-    except TriviallyInfeasible:
-        form = None
+    m = build_model(scenario)  # one model for every candidate set: each frees its rules' rows
+    form = compile_if_feasible(m)
 
     def feasible_without(rules: tuple) -> bool:
         freed = {r.id for r in rules}
         if form is None:  # a rule's row cannot hold: rebuild without the candidates
             return feasible(without(scenario, freed), options)
-        session = Session(options, form, freed)
-        session.optimise("primary_objective")
-        return session.run(options.time_limit, mip_gap=1.0).status in HAS_PLAN
+        stage = _run(m, "primary_objective", options, form, freed, mip_gap=1.0)
+        return stage.status in HAS_PLAN
 
     for size in range(1, min(LARGEST_SET, len(enabled)) + 1):
         sets = [c for c in combinations(enabled, size) if feasible_without(c)]

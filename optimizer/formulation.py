@@ -60,9 +60,8 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.BUDGETS = pyo.Set(initialize=[b.id for b in scenario.budgets], ordered=True)
     m.system = {s.id: s for s in scenario.systems}
     m.budget = {b.id: b for b in scenario.budgets}
-    m.yearly_capacity = {
-        s.id: scenario.series(s.capacity) for s in scenario.systems
-    }  # expanded once
+    # each system's capacity expanded once: order bounds and capacity rows read it per (s, t)
+    m.yearly_capacity = {s.id: scenario.series(s.capacity) for s in scenario.systems}
     m.ORDERS = pyo.Set(
         dimen=2,
         ordered=True,

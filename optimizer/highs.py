@@ -36,6 +36,9 @@ class Stage:
     message: str
 
 
+INFEASIBLE = Stage("infeasible", None, None, "the scenario is infeasible")
+
+
 def _relative_gap(incumbent: float | None, bound: float | None) -> float | None:
     if incumbent is None or bound is None or not math.isfinite(bound):
         return None  # no bound yet: the gap is unknown
@@ -56,7 +59,7 @@ def _stage(status: Status, has_plan: bool, incumbent: float, bound: float | None
             return Stage("feasible-at-limit", incumbent, gap, "stopped at the time limit")
         return Stage("error", None, None, "no plan found before the time limit")
     if status in (Status.kInfeasible, Status.kUnboundedOrInfeasible):
-        return Stage("infeasible", None, None, "the scenario is infeasible")
+        return INFEASIBLE
     return Stage("error", None, None, f"HiGHS stopped: {status.name}")
 
 
@@ -90,7 +93,6 @@ class Session:
         self.form = form
         self.plan: np.ndarray | None = None
         A = form.matrix
-        self.large = A.shape[1] >= INTERIOR_POINT_COLUMNS
         row_lower, row_upper = form.row_bounds(relaxed)
         with capture_output(capture_fd=True):  # highspy prints a banner: keep --format json clean
             self.highs = highspy.Highs()
@@ -141,12 +143,13 @@ class Session:
         The plan, when there is one, is kept in ``self.plan`` (one value per column).
         """
         highs = self.highs
+        large = len(self.form.columns) >= INTERIOR_POINT_COLUMNS
         for name, value in {
             "time_limit": max(seconds, 0.01),  # per run (HiGHS 1.16; older ones summed runs)
             "mip_rel_gap": self.options.mip_gap if mip_gap is None else mip_gap,
             "random_seed": self.options.seed,
             "threads": self.options.threads or 0,
-            "mip_lp_solver": "ipm" if self.large else "choose",
+            "mip_lp_solver": "ipm" if large else "choose",
         }.items():
             highs.setOptionValue(name, value)
         if start is not None:

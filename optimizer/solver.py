@@ -15,10 +15,10 @@ import pyomo.environ as pyo
 from models import Scenario, SolverOptions
 from optimizer.diagnose import explain, summary, without
 from optimizer.formulation import build_model, primary_cap, start_from_nothing
-from optimizer.highs import Session, Stage
+from optimizer.highs import INFEASIBLE, Session, Stage
 from optimizer.load import ScenarioLike, load_scenario
 from optimizer.results import Result, extract
-from optimizer.standard_form import StandardForm, TriviallyInfeasible, compile_model
+from optimizer.standard_form import StandardForm, compile_if_feasible
 
 
 def _options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptions:
@@ -50,7 +50,7 @@ def solve(
     clock.lap("load")
     m = build_model(loaded)
     clock.lap("build")
-    return solve_model(m, _compiled(m), loaded, variant, options, clock=clock)
+    return solve_model(m, compile_if_feasible(m), loaded, variant, options, clock=clock)
 
 
 Task = tuple[Scenario, dict[str, Any]]  # a loaded scenario and its option overrides
@@ -71,7 +71,7 @@ def solve_all(tasks: list[Task]) -> list[Result]:
         clock = Clock()
         m = build_model(scenarios[0], on)
         clock.lap("build")
-        form = _compiled(m)
+        form = compile_if_feasible(m)
         if form is None:  # a row that cannot hold: decide each scenario on its own model
             for i in members:
                 results[i] = solve(tasks[i][0], **tasks[i][1])
@@ -95,14 +95,6 @@ def _sharing(tasks: list[Task]) -> list[list[int]]:
         else:
             match.append(i)
     return [members for _, members in groups]
-
-
-def _compiled(m: pyo.ConcreteModel) -> StandardForm | None:
-    """The model's arrays, or None when a row cannot hold whatever the plan."""
-    try:
-        return compile_model(m)
-    except TriviallyInfeasible:
-        return None
 
 
 class Clock:
@@ -148,9 +140,6 @@ def solve_model(
         clock.lap("diagnose")
     result.timings = clock.timings()
     return result
-
-
-INFEASIBLE = Stage("infeasible", None, None, "the scenario is infeasible")
 
 
 def run_stages(

@@ -111,6 +111,14 @@ def compile_model(m: pyo.ConcreteModel) -> StandardForm:
     )
 
 
+def compile_if_feasible(m: pyo.ConcreteModel) -> StandardForm | None:
+    """``compile_model``, or None when a row cannot hold whatever the plan."""
+    try:
+        return compile_model(m)
+    except TriviallyInfeasible:
+        return None
+
+
 def _rule_rows(m: pyo.ConcreteModel, rows: list) -> dict[str, np.ndarray]:
     """Row indices per rule id, found from each row's block."""
     if not hasattr(m, "rules"):
