@@ -4,7 +4,7 @@
 
 Each rung is generated (``benchmarks/generate.py``, seeded) and then measured in a fresh
 Python process, so that peak memory is that rung's alone. The steps of
-``optimizer.solver.solve`` are run one by one with the project's own functions and
+``optimizer.solve.stages.solve`` are run one by one with the project's own functions and
 timed separately: load, build, compile (Pyomo's standard-form compiler), the transfer to
 HiGHS (``passModel``), stage 1 (primary), stage 2 (secondary), writing the plan back into
 the model, result extraction. Then a variant is prepared twice, by rebuilding and by
@@ -41,12 +41,12 @@ from pyomo.common.tee import capture_output
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer import load_scenario
-from optimizer.diagnose import without
-from optimizer.formulation import build_model
-from optimizer.highs import Session
-from optimizer.results import extract
-from optimizer.solver import Clock, run_stages
-from optimizer.standard_form import compile_model
+from optimizer.model.formulation import build_model
+from optimizer.solve.diagnose import without
+from optimizer.solve.highs import Session
+from optimizer.solve.results import extract
+from optimizer.solve.stages import Clock, run_stages
+from optimizer.solve.standard_form import compile_model
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -130,7 +130,7 @@ def _highs_status(highs: highspy.Highs) -> str:
 def _standard_form_lp(m) -> highspy.HighsLp:
     """The active objective and rows of ``m`` as a HighsLp, by Pyomo's standard-form compiler.
 
-    Written here by hand, apart from ``optimizer.standard_form``, as the yardstick.
+    Written here by hand, apart from ``optimizer.solve.standard_form``, as the yardstick.
     """
     form = LinearStandardFormCompiler().write(m, mixed_form=True)
     a = form.A.tocsc()

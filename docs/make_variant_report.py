@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer import load_scenario, solve
-from optimizer.load import BASELINE
+from optimizer.input.load import BASELINE
 
 SHOWN = [
     "weighted_gap",

@@ -6,14 +6,25 @@ every system.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.ids import Country
 
-if TYPE_CHECKING:
-    from models.scenario import System
+
+class Selectable(Protocol):
+    """What a filter reads of a system (``models.scenario.System`` has all of it)."""
+
+    id: str
+    supplier: str
+    contributes: Mapping[str, float]
+    tags: list[str]
+    itar: bool
+    in_service: bool
+    eu_content: float
+    interoperability: float
 
 Share = Field(default=None, ge=0, le=1)
 
@@ -43,7 +54,7 @@ class Filter(BaseModel):
     not_: Filter | None = Field(default=None, alias="not")
     """Systems the inner filter does not select."""
 
-    def matches(self, system: System, country: str, groups: dict[str, list[str]]) -> bool:
+    def matches(self, system: Selectable, country: str, groups: dict[str, list[str]]) -> bool:
         """Whether ``system``, whose supplier is in ``country``, is selected."""
         checks = [
             self.groups is None or any(country in groups[g] for g in self.groups),

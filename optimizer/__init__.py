@@ -1,7 +1,24 @@
-"""dualtrack's engine: load a scenario, build and solve its model, read the plan, compare."""
+"""dualtrack's engine: load a scenario, build and solve its model, read the plan, compare.
 
-from optimizer.compare import compare
-from optimizer.load import load_scenario
-from optimizer.solver import solve
+The package is layered, each layer importing only from those before it:
+``input`` (documents to a validated ``Scenario``) → ``model`` (the Pyomo
+formulation and its rules) → ``solve`` (HiGHS, results, audit, diagnosis) →
+``analysis`` (compare, attribution) → ``output`` (files, terminal, report) →
+``cli``. The public names are importable from here.
+"""
 
-__all__ = ["compare", "load_scenario", "solve"]
+from optimizer.analysis.compare import Comparison, attribute, compare
+from optimizer.input.errors import ScenarioError
+from optimizer.input.load import load_scenario
+from optimizer.solve.results import Result
+from optimizer.solve.stages import solve
+
+__all__ = [
+    "Comparison",
+    "Result",
+    "ScenarioError",
+    "attribute",
+    "compare",
+    "load_scenario",
+    "solve",
+]

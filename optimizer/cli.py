@@ -18,12 +18,12 @@ from rich.table import Table
 
 from models import Scenario
 from models.references import scenario_warnings
-from optimizer.compare import compare as run_compare
-from optimizer.errors import ScenarioError
-from optimizer.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
-from optimizer.output import OutputExistsError, check_target, write_comparison, write_result
-from optimizer.solver import solve as run_solve
-from optimizer.terminal import print_comparison, print_result
+from optimizer.analysis.compare import compare as run_compare
+from optimizer.input.errors import ScenarioError
+from optimizer.input.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
+from optimizer.output.files import OutputExistsError, check_target, write_comparison, write_result
+from optimizer.output.terminal import print_comparison, print_result
+from optimizer.solve.stages import solve as run_solve
 
 app = typer.Typer(
     help="dualtrack: what each procurement rule costs in capability, money and years.",
@@ -74,7 +74,7 @@ def _check_output(out_dir: Path | None, report: bool, force: bool) -> None:
 
 def _log_patches() -> None:
     handler = RichHandler(console=err, show_time=False, show_path=False, show_level=False)
-    logger = logging.getLogger("optimizer.load")
+    logger = logging.getLogger("optimizer.input.load")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
 
@@ -206,7 +206,7 @@ def report(
     force: Annotated[bool, typer.Option(help="Replace an existing report.html.")] = False,
 ) -> None:
     """Write report.html (self-contained, opens offline) and charts/*.png into a result folder."""
-    from optimizer.report import ReportError, write_report  # matplotlib only when asked for
+    from optimizer.output.report import ReportError, write_report  # matplotlib only when asked for
 
     try:
         page = write_report(folder, force)

@@ -14,7 +14,7 @@ import pytest
 
 from models.references import scenario_warnings
 from optimizer import load_scenario, solve
-from optimizer.results import Result
+from optimizer.solve.results import Result
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 NAMES = ("teaching-155", "poland-2035")

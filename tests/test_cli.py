@@ -6,7 +6,8 @@ import yaml_helpers
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.highs import Stage
+from optimizer.solve import highs
+from optimizer.solve.highs import Stage
 
 runner = CliRunner()
 
@@ -66,7 +67,7 @@ def test_infeasible_scenario_exits_3_and_names_the_rule(tmp_path):
 
 def test_solver_failure_exits_4(monkeypatch):
     monkeypatch.setattr(
-        "optimizer.highs._stage", lambda *answer: Stage("error", None, None, "HiGHS stopped: error")
+        highs, "_stage", lambda *answer: Stage("error", None, None, "HiGHS stopped: error")
     )
     result = run("solve")
     assert result.exit_code == 4

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from optimizer.analysis.compare import attribute, compare
 from optimizer.cli import app
-from optimizer.compare import attribute, compare
 
 
 def two_suppliers(rules=(), variants=None):
@@ -112,7 +112,7 @@ def test_a_difference_within_the_gaps_is_not_significant():
 
 
 def test_unknown_variant_is_named():
-    from optimizer.errors import ScenarioError
+    from optimizer.input.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match="'nope': unknown"):
         compare(two_suppliers(), ["nope"])

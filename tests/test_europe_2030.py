@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from models.references import scenario_warnings
 from optimizer import load_scenario, solve
 from optimizer.cli import app
-from optimizer.load import read_document
+from optimizer.input.load import read_document
 
 PATH = Path(__file__).resolve().parents[1] / "scenarios" / "europe-2030.yaml"
 VARIANTS = ["baseline", *read_document(PATH)["variants"]]

@@ -3,8 +3,8 @@
 The plain path here is Pyomo's own HiGHS interface on the same ``build_model``
 output: stage 1 on ``primary_objective``, then ``switch_to_secondary`` and stage
 2 on ``secondary_objective``, both at the scenario's ``mip_gap`` (0 for the
-micro scenarios). It shares nothing with ``optimizer.standard_form`` or
-``optimizer.highs``, so a mistake in the compiled rows, bounds, costs or the
+micro scenarios). It shares nothing with ``optimizer.solve.standard_form`` or
+``optimizer.solve.highs``, so a mistake in the compiled rows, bounds, costs or the
 stage-2 cap shows as a different optimum.
 """
 
@@ -15,11 +15,12 @@ from test_rules import BITING, exclude_doc
 from test_rules_catalogue import example_documents
 
 from models.references import ENTITY_LISTS
-from optimizer import load_scenario, solve, solver
-from optimizer.formulation import build_model, switch_to_secondary
-from optimizer.load import read_document
-from optimizer.solver import solve_all, solve_model
-from optimizer.standard_form import compile_model
+from optimizer import load_scenario, solve
+from optimizer.input.load import read_document
+from optimizer.model.formulation import build_model, switch_to_secondary
+from optimizer.solve import stages
+from optimizer.solve.stages import solve_all, solve_model
+from optimizer.solve.standard_form import compile_model
 
 
 def plain_pyomo(scenario) -> tuple[float, float | None]:
@@ -74,13 +75,13 @@ def test_fast_path_reaches_the_plain_pyomo_optimum(case):
 
 def count_builds(monkeypatch) -> list:
     built = []
-    original = solver.build_model
+    original = stages.build_model
 
     def counting(*args, **kwargs):
         built.append(args[0].name)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(solver, "build_model", counting)
+    monkeypatch.setattr(stages, "build_model", counting)
     return built
 
 

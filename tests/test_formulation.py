@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from optimizer.results import COLUMNS
+from optimizer.solve.results import COLUMNS
 
 
 def ordered(result, system):

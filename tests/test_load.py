@@ -6,8 +6,8 @@ import pytest
 
 from models.series import expand, value_at
 from optimizer import load_scenario
-from optimizer.errors import ScenarioError
-from optimizer.load import merge, read_document
+from optimizer.input.errors import ScenarioError
+from optimizer.input.load import merge, read_document
 
 
 def small_doc():
@@ -112,7 +112,7 @@ def test_merge_by_id_appends_unknown_and_replaces_plain_values():
 
 
 def test_variant_patch_merges_lists_by_id(caplog):
-    caplog.set_level("INFO", logger="optimizer.load")
+    caplog.set_level("INFO", logger="optimizer.input.load")
     scenario = load_scenario(small_doc(), variant="cheap")
     amounts = {b.id: b.amount for b in scenario.budgets}
     assert amounts["national"] == {0: 100.0}

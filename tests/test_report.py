@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from optimizer import solve
 from optimizer.cli import app
 from optimizer.output import write_result
-from optimizer.report import (
+from optimizer.output.report import (
     ReportError,
     kpi_change_text,
     kpi_value_text,
@@ -260,7 +260,7 @@ def test_a_failed_report_leaves_the_old_one_intact(results, tmp_path, monkeypatc
     def broken(*args):
         raise RuntimeError("broken page")
 
-    monkeypatch.setattr("optimizer.report.page_html", broken)
+    monkeypatch.setattr("optimizer.output.report.page_html", broken)
     with pytest.raises(RuntimeError):
         write_report(folder, force=True)
     assert (folder / "report.html").read_bytes() == before

@@ -30,7 +30,7 @@ import pytest
 from models.filters import Filter
 from models.references import scenario_warnings
 from optimizer import load_scenario, solve
-from optimizer.errors import ScenarioError
+from optimizer.input.errors import ScenarioError
 
 START = 2026
 

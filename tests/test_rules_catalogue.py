@@ -1,6 +1,6 @@
 """The rule catalogue holds together: registry, audit, models, tests and docs/rules.md.
 
-(a) Every rule type is registered in the formulation (``optimizer.rules.REGISTRY``),
+(a) Every rule type is registered in the formulation (``optimizer.model.rules.REGISTRY``),
     re-checked by the audit (``RULE_CHECKS``), modelled in ``models.rules.Rule``,
     tested in tests/test_rules.py and documented in docs/rules.md.
 (b) Every YAML example in docs/rules.md solves: the first block is the base
@@ -22,9 +22,9 @@ from typer.testing import CliRunner
 
 from models.rules import Rule
 from optimizer import load_scenario
-from optimizer.audit import RULE_CHECKS, audit
 from optimizer.cli import app
-from optimizer.rules import REGISTRY
+from optimizer.model.rules import REGISTRY
+from optimizer.solve.audit import RULE_CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "docs" / "rules.md"
@@ -163,6 +163,6 @@ def test_audit_flags_the_plan_that_breaks_the_rule(rule_type):
     doc = build()
     free = solve_checked(doc, sets=[f"rules.{rule_id}.enabled=false"])
     free.scenario = load_scenario(doc)  # the same plan, judged with the rule on
-    problems = audit(free)
+    problems = free.audit()
     assert problems, f"the audit accepts a plan that breaks {rule_id}"
     assert all(p.startswith(f"rule {rule_id} ({rule_type}): ") for p in problems), problems

@@ -4,9 +4,9 @@ import pytest
 from highspy import HighsModelStatus as Status
 
 from optimizer import load_scenario, solve
-from optimizer.formulation import build_model, start_from_nothing
-from optimizer.highs import Session, _stage
-from optimizer.standard_form import compile_model
+from optimizer.model.formulation import build_model, start_from_nothing
+from optimizer.solve.highs import Session, _stage
+from optimizer.solve.standard_form import compile_model
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import Interoperability
-from optimizer.rules import new_units, row
+from optimizer.model.rules import new_units, row
 
 TYPE = "interoperability"
 

@@ -13,7 +13,7 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import MinInvestment
-from optimizer.rules import payments_of
+from optimizer.model.rules import payments_of
 
 TYPE = "min_investment"
 

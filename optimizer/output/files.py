@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from models import Scenario
-from optimizer.compare import Comparison
-from optimizer.results import Result
+from optimizer.analysis.compare import Comparison
+from optimizer.solve.results import Result
 
 
 class OutputExistsError(Exception):
@@ -103,7 +103,7 @@ def write_folder(
         text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
         (staging / "manifest.json").write_text(text)
         if report:
-            from optimizer.report import write_report  # matplotlib only when asked for
+            from optimizer.output.report import write_report  # matplotlib only when asked for
 
             write_report(staging)
         _replace(staging, out, force)

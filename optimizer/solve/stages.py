@@ -4,7 +4,7 @@ Stage one minimises the primary objective to P*. Stage two, unless the
 secondary is ``none``, caps the primary at P*·(1+1e-6)+1e-6 and minimises the
 secondary on the same HiGHS instance, starting from the stage-one plan.
 ``time_limit`` covers both. An infeasible scenario is explained by
-``optimizer.diagnose``.
+``optimizer.solve.diagnose``.
 """
 
 import time
@@ -13,12 +13,12 @@ from typing import Any
 import pyomo.environ as pyo
 
 from models import Scenario, SolverOptions
-from optimizer.diagnose import explain, summary, without
-from optimizer.formulation import build_model, primary_cap, start_from_nothing
-from optimizer.highs import INFEASIBLE, Session, Stage
-from optimizer.load import ScenarioLike, load_scenario
-from optimizer.results import Result, extract
-from optimizer.standard_form import StandardForm, compile_if_feasible
+from optimizer.input.load import ScenarioLike, load_scenario
+from optimizer.model.formulation import build_model, primary_cap, start_from_nothing
+from optimizer.solve.diagnose import explain, summary, without
+from optimizer.solve.highs import INFEASIBLE, Session, Stage
+from optimizer.solve.results import Result, extract
+from optimizer.solve.standard_form import StandardForm, compile_if_feasible
 
 
 def _options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptions:

@@ -16,7 +16,7 @@ from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.solvers.highs import highspy
 
 from models import SolverOptions
-from optimizer.standard_form import StandardForm
+from optimizer.solve.standard_form import StandardForm
 
 log = logging.getLogger(__name__)
 Status = highspy.HighsModelStatus

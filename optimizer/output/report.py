@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from models.scenario import supplier_origin
-from optimizer.kpi_text import kpi_change_text, kpi_value_text
+from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
 
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"

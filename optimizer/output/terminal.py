@@ -8,10 +8,10 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from optimizer.compare import Comparison, better
-from optimizer.kpi_text import kpi_change_text, kpi_value_text
-from optimizer.load import BASELINE
-from optimizer.results import Result
+from optimizer.analysis.compare import Comparison, better
+from optimizer.input.load import BASELINE
+from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
+from optimizer.solve.results import Result
 
 
 def _coloured(name: str, change: float) -> str:

@@ -24,7 +24,7 @@ g_{c,t}            ``gap[c, t]``               shortfall of c against its requir
 import pyomo.environ as pyo
 
 from models import Budget, Scenario, System
-from optimizer import rules
+from optimizer.model import rules
 
 PRIMARY_TOLERANCE = 1e-6  # how far stage two may move the primary from its optimum
 
@@ -33,7 +33,7 @@ def build_model(scenario: Scenario, rules_built: set[str] | None = None) -> pyo.
     """The whole model of ``scenario``: variables, constraints, both objectives.
 
     ``rules_built`` (default: the enabled rules) are the ids of the rules given
-    rows; see ``optimizer.rules.add_all``.
+    rows; see ``optimizer.model.rules.add_all``.
     """
     scenario = scenario.in_id_order()
     m = pyo.ConcreteModel(name=scenario.name)

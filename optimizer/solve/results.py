@@ -10,9 +10,10 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models import Scenario, SolverOptions
+from optimizer.solve.audit import audit
 
 if TYPE_CHECKING:
-    from optimizer.highs import Stage
+    from optimizer.solve.highs import Stage
 
 COLUMNS = {
     "orders": [
@@ -70,9 +71,9 @@ class Result:
 
     def audit(self) -> list[str]:
         """Every constraint the plan violates, re-checked in pandas; empty when valid."""
-        from optimizer.audit import audit
-
-        return audit(self)
+        if not self.has_plan:
+            return []
+        return audit(self.scenario, self.frames(), self.objective)
 
     def _repr_html_(self) -> str:
         """A notebook's view: the status line, the KPIs and the orders."""

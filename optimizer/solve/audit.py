@@ -5,7 +5,8 @@ scenario document's numbers, constraint family by constraint family, and every
 violation is returned as one line (``capacity[patriot, 2029]: 5 > 4``).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -20,7 +21,6 @@ from models.rules import (
     MinInvestment,
     Share,
 )
-from optimizer.results import Result
 
 TOLERANCE = 1e-6
 
@@ -34,10 +34,26 @@ def _differs(a: float, b: float) -> bool:
     return abs(a - b) > TOLERANCE * max(1.0, abs(a), abs(b))
 
 
-def audit(result: Result) -> list[str]:
-    """Every violated constraint of ``result``'s plan; empty when the plan is valid."""
-    if not result.has_plan:
-        return []
+@dataclass(frozen=True)
+class Plan:
+    """The plan under audit: its tidy frames (as in ``Result``) and its reported objective."""
+
+    orders: pd.DataFrame
+    deliveries: pd.DataFrame
+    capabilities: pd.DataFrame
+    spending: pd.DataFrame
+    investments: pd.DataFrame
+    adoptions: pd.DataFrame
+    objective: float
+
+
+def audit(scenario: Scenario, frames: Mapping[str, pd.DataFrame], objective: float) -> list[str]:
+    """Every constraint that the plan in ``frames`` violates; empty when the plan is valid.
+
+    ``frames`` are a plan's tidy tables by name (``Result.frames()``) and
+    ``objective`` the primary objective reported with it.
+    """
+    plan = Plan(**frames, objective=objective)
     checks = [
         _orders,
         _capacity,
@@ -48,11 +64,11 @@ def audit(result: Result) -> list[str]:
         _levels,
         _objective,
     ]
-    problems = [p for check in checks for p in check(result.scenario, result)]
-    for rule in result.scenario.enabled_rules:
+    problems = [p for check in checks for p in check(scenario, plan)]
+    for rule in scenario.enabled_rules:
         problems += [
             f"rule {rule.id} ({rule.type}): {p}"
-            for p in RULE_CHECKS[rule.type](result.scenario, result, rule)
+            for p in RULE_CHECKS[rule.type](scenario, plan, rule)
         ]
     return problems
 
@@ -61,9 +77,9 @@ def _systems(scenario: Scenario) -> dict[str, Any]:
     return {s.id: s for s in scenario.systems}
 
 
-def _orders(scenario: Scenario, result: Result) -> list[str]:
+def _orders(scenario: Scenario, plan: Plan) -> list[str]:
     systems, problems = _systems(scenario), []
-    for row in result.orders.itertuples():
+    for row in plan.orders.itertuples():
         s = systems[row.system]
         where = f"order[{row.system}, {row.year}]"
         if not scenario.horizon.start <= row.year <= scenario.horizon.end:
@@ -78,24 +94,24 @@ def _orders(scenario: Scenario, result: Result) -> list[str]:
         price = scenario.series(s.unit_cost)[row.year]
         if _differs(row.cost, row.quantity * price):
             problems.append(f"{where}: cost {row.cost} ≠ {row.quantity} × {price}")
-    expected = result.orders.groupby(["system", "delivery_year"])["quantity"].sum().to_dict()
+    expected = plan.orders.groupby(["system", "delivery_year"])["quantity"].sum().to_dict()
     for s in scenario.systems:
         for t in scenario.years:
             want = expected.get((s.id, t), 0.0) + s.pipeline.get(t, 0.0)
-            got = result.deliveries.loc[
-                (result.deliveries["system"] == s.id) & (result.deliveries["year"] == t), "quantity"
+            got = plan.deliveries.loc[
+                (plan.deliveries["system"] == s.id) & (plan.deliveries["year"] == t), "quantity"
             ].sum()
             if _differs(got, want):
                 problems.append(f"delivery[{s.id}, {t}]: {got} ≠ orders and pipeline {want}")
     return problems
 
 
-def _capacity(scenario: Scenario, result: Result) -> list[str]:
-    arriving = result.orders.groupby(["system", "delivery_year"])["quantity"].sum()
+def _capacity(scenario: Scenario, plan: Plan) -> list[str]:
+    arriving = plan.orders.groupby(["system", "delivery_year"])["quantity"].sum()
     problems = []
     for (system, year), quantity in arriving.items():
         s = _systems(scenario)[system]
-        invested = result.investments
+        invested = plan.investments
         extra = invested.loc[
             (invested["system"] == system) & (invested["first_output_year"] <= year),
             "extra_capacity",
@@ -106,9 +122,9 @@ def _capacity(scenario: Scenario, result: Result) -> list[str]:
     return problems
 
 
-def _investments(scenario: Scenario, result: Result) -> list[str]:
+def _investments(scenario: Scenario, plan: Plan) -> list[str]:
     systems, problems = _systems(scenario), []
-    for row in result.investments.itertuples():
+    for row in plan.investments.itertuples():
         expansion = systems[row.system].expansion
         where = f"expansion[{row.system}, {row.year}]"
         if expansion is None:
@@ -122,18 +138,18 @@ def _investments(scenario: Scenario, result: Result) -> list[str]:
             problems.append(
                 f"{where}: cost, capacity or first output year do not match the expansion's terms"
             )
-    for system, steps in result.investments.groupby("system")["steps"].sum().items():
+    for system, steps in plan.investments.groupby("system")["steps"].sum().items():
         expansion = systems[system].expansion
         if expansion is not None and _exceeds(steps, expansion.max_steps):
             problems.append(f"expansion_limit[{system}]: {steps} steps > {expansion.max_steps}")
     return problems
 
 
-def _adoptions(scenario: Scenario, result: Result) -> list[str]:
+def _adoptions(scenario: Scenario, plan: Plan) -> list[str]:
     problems = []
     for s in scenario.systems:
-        adopted = result.adoptions[result.adoptions["system"] == s.id]
-        ordered = result.orders.loc[result.orders["system"] == s.id, "year"]
+        adopted = plan.adoptions[plan.adoptions["system"] == s.id]
+        ordered = plan.orders.loc[plan.orders["system"] == s.id, "year"]
         needs = not s.in_service and s.adoption_cost > 0
         if needs and len(ordered) and (adopted.empty or adopted["year"].min() > ordered.min()):
             problems.append(f"adoption[{s.id}]: ordered in {ordered.min()} before adoption")
@@ -144,19 +160,19 @@ def _adoptions(scenario: Scenario, result: Result) -> list[str]:
     return problems
 
 
-def payments(result: Result) -> pd.Series:
+def payments(plan: Plan) -> pd.Series:
     """What each (system, year) costs under the plan: orders, adoption and expansion."""
     parts = [
-        result.orders.groupby(["system", "year"])["cost"].sum(),
-        result.adoptions.groupby(["system", "year"])["cost"].sum(),
-        result.investments.groupby(["system", "year"])["cost"].sum(),
+        plan.orders.groupby(["system", "year"])["cost"].sum(),
+        plan.adoptions.groupby(["system", "year"])["cost"].sum(),
+        plan.investments.groupby(["system", "year"])["cost"].sum(),
     ]
     return pd.concat(parts).groupby(level=[0, 1]).sum()
 
 
-def _payments(scenario: Scenario, result: Result) -> list[str]:
-    owed = payments(result)
-    paid = result.spending.groupby(["system", "year"])["amount"].sum()
+def _payments(scenario: Scenario, plan: Plan) -> list[str]:
+    owed = payments(plan)
+    paid = plan.spending.groupby(["system", "year"])["amount"].sum()
     problems = [
         f"payment[{s}, {t}]: paid {paid.get((s, t), 0.0)} ≠ owed {owed.get((s, t), 0.0)}"
         for s, t in owed.index.union(paid.index)
@@ -164,17 +180,17 @@ def _payments(scenario: Scenario, result: Result) -> list[str]:
     ]
     for b in scenario.budgets:
         eligible = set(scenario.select(b.eligible))
-        spent = result.spending[result.spending["budget"] == b.id]
+        spent = plan.spending[plan.spending["budget"] == b.id]
         for system in sorted(set(spent["system"]) - eligible):
             problems.append(f"eligibility[{b.id}, {system}]: the budget may not pay for it")
     return problems
 
 
-def _budgets(scenario: Scenario, result: Result) -> list[str]:
+def _budgets(scenario: Scenario, plan: Plan) -> list[str]:
     problems = []
     for b in scenario.budgets:
         amount = pd.Series(scenario.series(b.amount))
-        spent = result.spending[result.spending["budget"] == b.id].groupby("year")["amount"].sum()
+        spent = plan.spending[plan.spending["budget"] == b.id].groupby("year")["amount"].sum()
         spent = spent.reindex(amount.index, fill_value=0.0)
         if b.carryover:
             spent, amount = spent.cumsum(), amount.cumsum()
@@ -185,10 +201,10 @@ def _budgets(scenario: Scenario, result: Result) -> list[str]:
     return problems
 
 
-def levels(scenario: Scenario, result: Result) -> pd.DataFrame:
+def levels(scenario: Scenario, plan: Plan) -> pd.DataFrame:
     """Capability levels recomputed from deliveries, by cumulative sums."""
     years = list(scenario.years)
-    by_system = result.deliveries.pivot_table(
+    by_system = plan.deliveries.pivot_table(
         index="year", columns="system", values="quantity", aggfunc="sum"
     ).reindex(years, fill_value=0.0)
     frames = []
@@ -220,9 +236,9 @@ def levels(scenario: Scenario, result: Result) -> pd.DataFrame:
     return table
 
 
-def _levels(scenario: Scenario, result: Result) -> list[str]:
-    mine = levels(scenario, result).set_index(["capability", "year"])
-    theirs = result.capabilities.set_index(["capability", "year"])
+def _levels(scenario: Scenario, plan: Plan) -> list[str]:
+    mine = levels(scenario, plan).set_index(["capability", "year"])
+    theirs = plan.capabilities.set_index(["capability", "year"])
     return [
         f"level[{c}, {t}]: reported {theirs.at[(c, t), column]} ≠ {mine.at[(c, t), column]}"
         for c, t in mine.index
@@ -231,16 +247,16 @@ def _levels(scenario: Scenario, result: Result) -> list[str]:
     ]
 
 
-def _objective(scenario: Scenario, result: Result) -> list[str]:
-    table = levels(scenario, result)
+def _objective(scenario: Scenario, plan: Plan) -> list[str]:
+    table = levels(scenario, plan)
     table = table[table["requirement"] > 0]
     shares = table["weight"] * table["gap"] / table["requirement"]
     primary = shares.sum() if scenario.objective.primary == "weighted_gap" else shares.max()
-    cap = result.objective * (1 + 1e-6) + 1e-6
+    cap = plan.objective * (1 + 1e-6) + 1e-6
     if _exceeds(primary, cap):
         return [
             f"objective: the plan's {scenario.objective.primary} {primary} > reported "
-            f"{result.objective}"
+            f"{plan.objective}"
         ]
     return []
 
@@ -248,12 +264,12 @@ def _objective(scenario: Scenario, result: Result) -> list[str]:
 # Policy rules, one check per type.
 
 
-def _exclude(scenario: Scenario, result: Result, rule: Exclude) -> list[str]:
+def _exclude(scenario: Scenario, plan: Plan, rule: Exclude) -> list[str]:
     first = scenario.horizon.start if rule.from_year is None else rule.from_year
     last = scenario.horizon.end if rule.until_year is None else rule.until_year
-    banned = result.orders[
-        result.orders["system"].isin(scenario.select(rule.systems))
-        & result.orders["year"].between(first, last)
+    banned = plan.orders[
+        plan.orders["system"].isin(scenario.select(rule.systems))
+        & plan.orders["year"].between(first, last)
     ]
     return [f"{row.system} ordered in {row.year}" for row in banned.itertuples()]
 
@@ -266,13 +282,13 @@ def _bounded(rule: Any, part: float, whole: float, where: str) -> list[str]:
     return []
 
 
-def _share(scenario: Scenario, result: Result, rule: Share) -> list[str]:
+def _share(scenario: Scenario, plan: Plan, rule: Share) -> list[str]:
     among = scenario.select(rule.among)
     select = [s for s in scenario.select(rule.select) if s in among]
     systems = _systems(scenario)
     if rule.measure == "capability":
-        return _capability_share(scenario, result, rule, among, select)
-    pay = payments(result).rename("amount").reset_index()
+        return _capability_share(scenario, plan, rule, among, select)
+    pay = payments(plan).rename("amount").reset_index()
     pay["content"] = pay["system"].map({s: systems[s].eu_content for s in systems}).astype(float)
     numerator = pay["amount"] * (pay["content"] if rule.measure == "content" else 1.0)
     in_select, in_among = pay["system"].isin(select), pay["system"].isin(among)
@@ -294,9 +310,9 @@ def _share(scenario: Scenario, result: Result, rule: Share) -> list[str]:
 
 
 def _units(
-    scenario: Scenario, result: Result, systems: list[str], capability: str, year: int | None
+    scenario: Scenario, plan: Plan, systems: list[str], capability: str, year: int | None
 ) -> float:
-    orders = result.orders[result.orders["system"].isin(systems)]
+    orders = plan.orders[plan.orders["system"].isin(systems)]
     if year is not None:
         orders = orders[orders["delivery_year"] == year]
     contribution = {s.id: s.contributes.get(capability, 0.0) for s in scenario.systems}
@@ -304,7 +320,7 @@ def _units(
 
 
 def _capability_share(
-    scenario: Scenario, result: Result, rule: Share, among: list[str], select: list[str]
+    scenario: Scenario, plan: Plan, rule: Share, among: list[str], select: list[str]
 ) -> list[str]:
     years = list(scenario.years) if rule.scope == "per_year" else [None]
     problems = []
@@ -313,20 +329,20 @@ def _capability_share(
             where = c.id if t is None else f"{c.id}, {t}"
             problems += _bounded(
                 rule,
-                _units(scenario, result, select, c.id, t),
-                _units(scenario, result, among, c.id, t),
+                _units(scenario, plan, select, c.id, t),
+                _units(scenario, plan, among, c.id, t),
                 where,
             )
     return problems
 
 
-def _interoperability(scenario: Scenario, result: Result, rule: Interoperability) -> list[str]:
+def _interoperability(scenario: Scenario, plan: Plan, rule: Interoperability) -> list[str]:
     years = list(scenario.years) if rule.scope == "per_year" else [None]
     problems = []
     for c in rule.capabilities or [c.id for c in scenario.capabilities]:
         for t in years:
             total = sum(
-                (s.interoperability - rule.value) * _units(scenario, result, [s.id], c, t)
+                (s.interoperability - rule.value) * _units(scenario, plan, [s.id], c, t)
                 for s in scenario.systems
             )
             if total < -TOLERANCE:
@@ -337,9 +353,9 @@ def _interoperability(scenario: Scenario, result: Result, rule: Interoperability
     return problems
 
 
-def _max_supplier_share(scenario: Scenario, result: Result, rule: MaxSupplierShare) -> list[str]:
+def _max_supplier_share(scenario: Scenario, plan: Plan, rule: MaxSupplierShare) -> list[str]:
     among = scenario.select(rule.select)
-    pay = payments(result).rename("amount").reset_index()
+    pay = payments(plan).rename("amount").reset_index()
     pay = pay[pay["system"].isin(among)]
     supplier = {s.id: s.supplier for s in scenario.systems}
     by_supplier = pay.groupby(pay["system"].map(supplier))["amount"].sum()
@@ -351,8 +367,8 @@ def _max_supplier_share(scenario: Scenario, result: Result, rule: MaxSupplierSha
     ]
 
 
-def _max_types(scenario: Scenario, result: Result, rule: MaxTypes) -> list[str]:
-    ordered = set(result.orders["system"])
+def _max_types(scenario: Scenario, plan: Plan, rule: MaxTypes) -> list[str]:
+    ordered = set(plan.orders["system"])
     problems = []
     for c in rule.capabilities or [c.id for c in scenario.capabilities]:
         types = [s.id for s in scenario.systems if c in s.contributes and s.id in ordered]
@@ -363,8 +379,8 @@ def _max_types(scenario: Scenario, result: Result, rule: MaxTypes) -> list[str]:
     return problems
 
 
-def _deadline(scenario: Scenario, result: Result, rule: Deadline) -> list[str]:
-    table = levels(scenario, result)
+def _deadline(scenario: Scenario, plan: Plan, rule: Deadline) -> list[str]:
+    table = levels(scenario, plan)
     late = table[table["capability"].isin(rule.capabilities) & (table["year"] >= rule.year)]
     return [
         f"{row.capability}, {row.year}: level {row.level} < {rule.fraction} × {row.requirement}"
@@ -373,10 +389,10 @@ def _deadline(scenario: Scenario, result: Result, rule: Deadline) -> list[str]:
     ]
 
 
-def _min_investment(scenario: Scenario, result: Result, rule: MinInvestment) -> list[str]:
+def _min_investment(scenario: Scenario, plan: Plan, rule: MinInvestment) -> list[str]:
     chosen = scenario.select(rule.select)
-    invested = result.investments.loc[result.investments["system"].isin(chosen), "cost"].sum()
-    floor = rule.amount if rule.amount is not None else rule.share * payments(result).sum()
+    invested = plan.investments.loc[plan.investments["system"].isin(chosen), "cost"].sum()
+    floor = rule.amount if rule.amount is not None else rule.share * payments(plan).sum()
     return [f"investment {invested} < {floor}"] if _exceeds(floor, invested) else []
 
 

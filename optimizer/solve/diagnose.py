@@ -17,9 +17,9 @@ import pyomo.environ as pyo
 
 from models import Scenario, SolverOptions
 from models.rules import Deadline
-from optimizer.formulation import build_model
-from optimizer.highs import INFEASIBLE, Session, Stage
-from optimizer.standard_form import StandardForm, compile_if_feasible
+from optimizer.model.formulation import build_model
+from optimizer.solve.highs import INFEASIBLE, Session, Stage
+from optimizer.solve.standard_form import StandardForm, compile_if_feasible
 
 LARGEST_SET = 3
 HAS_PLAN = ("optimal", "feasible-at-limit")

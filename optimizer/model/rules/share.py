@@ -21,7 +21,7 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import Share
-from optimizer.rules import new_units, payments_of, row
+from optimizer.model.rules import new_units, payments_of, row
 
 TYPE = "share"
 

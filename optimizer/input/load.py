@@ -19,7 +19,7 @@ from ruamel.yaml import YAML, YAMLError
 
 from models import Scenario
 from models.references import ENTITY_LISTS, reference_problems
-from optimizer.errors import ScenarioError
+from optimizer.input.errors import ScenarioError
 
 log = logging.getLogger(__name__)
 

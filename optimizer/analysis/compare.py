@@ -18,11 +18,11 @@ import pandas as pd
 
 from models import Scenario
 from models.scenario import supplier_origin
-from optimizer.diagnose import without
-from optimizer.errors import ScenarioError
-from optimizer.load import BASELINE, ScenarioLike, load_scenario
-from optimizer.results import Result
-from optimizer.solver import Task, solve_all
+from optimizer.input.errors import ScenarioError
+from optimizer.input.load import BASELINE, ScenarioLike, load_scenario
+from optimizer.solve.diagnose import without
+from optimizer.solve.results import Result
+from optimizer.solve.stages import Task, solve_all
 
 NOISE = 1e-5
 LOWER_IS_BETTER = ("weighted_gap", "max_gap", "gap_", "first_met.")

@@ -12,7 +12,7 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import MaxSupplierShare
-from optimizer.rules import payments_of, row
+from optimizer.model.rules import payments_of, row
 
 TYPE = "max_supplier_share"
 

@@ -1,0 +1,1 @@
+"""Analyses built on the solve step's public functions: compare and attribution."""

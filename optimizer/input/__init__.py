@@ -1,0 +1,1 @@
+"""Input: scenario documents read, merged with variants and `--set` patches, validated."""

@@ -1,0 +1,1 @@
+"""The model: one Pyomo formulation built from a validated `Scenario`, a module per rule type."""
