@@ -26,6 +26,7 @@ class Selectable(Protocol):
     eu_content: float
     interoperability: float
 
+
 Share = Field(default=None, ge=0, le=1)
 
 

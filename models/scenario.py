@@ -51,11 +51,20 @@ class Horizon(BaseModel):
 
     start: int = Field(ge=1900, le=2200)
     end: int = Field(ge=1900, le=2200)
+    tail: int = Field(default=0, ge=0, le=100)
+    """Years after ``end`` in which orders may still arrive and gaps still count."""
+    tail_weight: float = Field(default=1.0, ge=0)
+    """The weight of a tail year's gaps in the objective, relative to a horizon year's."""
 
     @property
     def years(self) -> range:
-        """Every year of the horizon."""
+        """Every year of the horizon: the years orders are placed and budgets hold money."""
         return range(self.start, self.end + 1)
+
+    @property
+    def delivery_years(self) -> range:
+        """The horizon and its tail: the years deliveries arrive and capabilities are counted."""
+        return range(self.start, self.end + self.tail + 1)
 
 
 class Capability(Entity):
@@ -199,9 +208,14 @@ class Scenario(BaseModel):
             update={name: sorted(getattr(self, name), key=lambda e: e.id) for name in lists}
         )
 
+    @property
+    def delivery_years(self) -> range:
+        """The horizon and its tail."""
+        return self.horizon.delivery_years
+
     def series(self, values: dict[int, float]) -> dict[int, float]:
-        """A series' value in every year of the horizon."""
-        return expand(values, self.years)
+        """A series' value in every year of the horizon and its tail."""
+        return expand(values, self.delivery_years)
 
     def supplier_of(self, system: System) -> Supplier:
         """The supplier of ``system``."""

@@ -52,9 +52,14 @@ def build_model(scenario: Scenario, rules_built: set[str] | None = None) -> pyo.
 
 
 def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """Years, entities, and the sparse index sets where variables can be non-zero."""
-    end = scenario.horizon.end
+    """Years, entities, and the sparse index sets where variables can be non-zero.
+
+    Orders and payments fall in the horizon (``YEARS``); deliveries, levels
+    and gaps run on through the tail (``DELIVERY_YEARS``).
+    """
+    last = scenario.delivery_years[-1]
     m.YEARS = pyo.Set(initialize=list(scenario.years), ordered=True)
+    m.DELIVERY_YEARS = pyo.Set(initialize=list(scenario.delivery_years), ordered=True)
     m.SYSTEMS = pyo.Set(initialize=[s.id for s in scenario.systems], ordered=True)
     m.CAPABILITIES = pyo.Set(initialize=[c.id for c in scenario.capabilities], ordered=True)
     m.BUDGETS = pyo.Set(initialize=[b.id for b in scenario.budgets], ordered=True)
@@ -65,21 +70,21 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.ORDERS = pyo.Set(
         dimen=2,
         ordered=True,
-        doc="(s, t) with t + L_s ≤ end: the order arrives in time",
+        doc="(s, t) with t + L_s ≤ end + tail: the order arrives in time",
         initialize=[
-            (s.id, t) for s in scenario.systems for t in scenario.years if t + s.lead_time <= end
+            (s.id, t) for s in scenario.systems for t in scenario.years if t + s.lead_time <= last
         ],
     )
     m.EXPANSIONS = pyo.Set(
         dimen=2,
         ordered=True,
-        doc="(s, t): steps bought in t add output by the end",
+        doc="(s, t): steps bought in t add output by the end of the tail",
         initialize=[
             (s.id, t)
             for s in scenario.systems
             if s.expansion and s.expansion.max_steps
             for t in scenario.years
-            if t + s.expansion.ramp_up <= end and scenario.horizon.start + s.lead_time <= end
+            if t + s.expansion.ramp_up <= last and scenario.horizon.start + s.lead_time <= last
         ],
     )
     m.ADOPTIONS = pyo.Set(
@@ -260,7 +265,7 @@ def add_budgets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
 def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     """d_{s,t} from orders and pipeline; l_{c,t} from initial, deliveries and consumption."""
 
-    @m.Expression(m.SYSTEMS, m.YEARS, doc="d_{s,t} = x_{s,t−L_s} + pipeline_{s,t}")
+    @m.Expression(m.SYSTEMS, m.DELIVERY_YEARS, doc="d_{s,t} = x_{s,t−L_s} + pipeline_{s,t}")
     def delivered(m, s, t):
         system = m.system[s]
         ordered = t - system.lead_time
@@ -276,11 +281,13 @@ def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
 
     # l_{c,t} = i_{c,t} + Σ_s e_{s,c}·Σ_{τ≤t} d_{s,τ} − Σ_{τ≤t} u_{c,τ}, written year on year
     # so that each row holds one year's deliveries (the cumulative form grows with T²).
-    m.level = pyo.Var(m.CAPABILITIES, m.YEARS, doc="l_{c,t}")
+    m.level = pyo.Var(m.CAPABILITIES, m.DELIVERY_YEARS, doc="l_{c,t}")
 
-    @m.Constraint(m.CAPABILITIES, m.YEARS, doc="l_t = l_{t−1} + (i_t − i_{t−1}) + Σ e·d_t − u_t")
+    @m.Constraint(
+        m.CAPABILITIES, m.DELIVERY_YEARS, doc="l_t = l_{t−1} + (i_t − i_{t−1}) + Σ e·d_t − u_t"
+    )
     def level_balance(m, c, t):
-        first = t == m.YEARS.first()
+        first = t == m.DELIVERY_YEARS.first()
         before = 0 if first else m.level[c, t - 1]
         change = initial[c][t] - (0 if first else initial[c][t - 1])
         arrived = sum(e * m.delivered[s, t] for s, e in contributors[c])
@@ -297,10 +304,12 @@ def add_gaps(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         return m.gap[c, t] >= requirement[c][t] - m.level[c, t]
 
     weight = {c.id: c.weight for c in scenario.capabilities}
+    end, tail_weight = scenario.horizon.end, scenario.horizon.tail_weight
 
-    @m.Expression(m.GAPS, doc="w_c·g_{c,t}/r_{c,t}")
+    @m.Expression(m.GAPS, doc="w_c·g_{c,t}/r_{c,t}, times tail_weight in the tail")
     def weighted_gap_share(m, c, t):
-        return weight[c] * m.gap[c, t] / requirement[c][t]
+        share = weight[c] * m.gap[c, t] / requirement[c][t]
+        return share * tail_weight if t > end else share
 
 
 def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
@@ -367,7 +376,7 @@ def start_from_nothing(m: pyo.ConcreteModel, scenario: Scenario) -> bool:
         initial, used = scenario.series(c.initial), scenario.series(c.consumption)
         requirement = scenario.series(c.requirement)
         level, stock_before = 0.0, 0.0
-        for t in scenario.years:
+        for t in scenario.delivery_years:
             arrived = sum(e * m.system[s].pipeline.get(t, 0.0) for s, e in m.contributors[c.id])
             level += initial[t] - stock_before + arrived - used[t]
             stock_before = initial[t]

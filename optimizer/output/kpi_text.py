@@ -7,7 +7,10 @@ def kpi_kind(name: str) -> str:
     """How a KPI reads: ``money``, ``share``, ``year``, ``count`` or ``number``."""
     if name in ("total_spend", "investment"):
         return "money"
-    if name.startswith(("spend_share.", "gap_")) or name == "eu_content_share":
+    if (
+        name.startswith(("spend_share.", "spend_share_with_pipeline.", "gap_"))
+        or name == "eu_content_share"
+    ):
         return "share"
     if name.startswith("first_met."):
         return "year"

@@ -493,6 +493,10 @@ def kpi_label(name: str, data: ResultFolder) -> str:
         "eu_content_share": "EU content of spending",
         "n_system_types": "System types ordered",
         "spend_share.other": "Share of spending with suppliers in no group",
+        "spend_share.US": "Share of spending with US suppliers",
+        "spend_share_with_pipeline.other": "Share with suppliers in no group, pipeline included",
+        "spend_share_with_pipeline.US": "Share with US suppliers, pipeline included",
+        "gap_tail": "Average gap share in the tail after the horizon",
     }
     if name in labels:
         return labels[name]
@@ -501,6 +505,8 @@ def kpi_label(name: str, data: ResultFolder) -> str:
         return f"{data.names('capabilities').get(rest, rest)}: requirement met from"
     if prefix == "spend_share":
         return f"Share of spending with suppliers in group {rest}"
+    if prefix == "spend_share_with_pipeline":
+        return f"Share with suppliers in group {rest}, pipeline included"
     if name.startswith("gap_"):
         return f"Average gap share in {name[4:]}"
     return name

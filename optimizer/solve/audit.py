@@ -84,10 +84,11 @@ def _orders(scenario: Scenario, plan: Plan) -> list[str]:
         where = f"order[{row.system}, {row.year}]"
         if not scenario.horizon.start <= row.year <= scenario.horizon.end:
             problems.append(f"{where}: ordered outside the horizon")
-        if row.delivery_year != row.year + s.lead_time or row.delivery_year > scenario.horizon.end:
+        last = scenario.delivery_years[-1]
+        if row.delivery_year != row.year + s.lead_time or row.delivery_year > last:
             problems.append(
                 f"{where}: delivered in {row.delivery_year}, lead time {s.lead_time}, "
-                f"horizon ends {scenario.horizon.end}"
+                f"deliveries end {last}"
             )
         if row.quantity < 0 or (s.integer and row.quantity != round(row.quantity)):
             problems.append(f"{where}: quantity {row.quantity} is not a whole non-negative number")
@@ -96,7 +97,7 @@ def _orders(scenario: Scenario, plan: Plan) -> list[str]:
             problems.append(f"{where}: cost {row.cost} ≠ {row.quantity} × {price}")
     expected = plan.orders.groupby(["system", "delivery_year"])["quantity"].sum().to_dict()
     for s in scenario.systems:
-        for t in scenario.years:
+        for t in scenario.delivery_years:
             want = expected.get((s.id, t), 0.0) + s.pipeline.get(t, 0.0)
             got = plan.deliveries.loc[
                 (plan.deliveries["system"] == s.id) & (plan.deliveries["year"] == t), "quantity"
@@ -110,6 +111,8 @@ def _capacity(scenario: Scenario, plan: Plan) -> list[str]:
     arriving = plan.orders.groupby(["system", "delivery_year"])["quantity"].sum()
     problems = []
     for (system, year), quantity in arriving.items():
+        if year not in scenario.delivery_years:
+            continue  # flagged by the orders check
         s = _systems(scenario)[system]
         invested = plan.investments
         extra = invested.loc[
@@ -189,7 +192,7 @@ def _payments(scenario: Scenario, plan: Plan) -> list[str]:
 def _budgets(scenario: Scenario, plan: Plan) -> list[str]:
     problems = []
     for b in scenario.budgets:
-        amount = pd.Series(scenario.series(b.amount))
+        amount = pd.Series(scenario.series(b.amount)).loc[list(scenario.years)]
         spent = plan.spending[plan.spending["budget"] == b.id].groupby("year")["amount"].sum()
         spent = spent.reindex(amount.index, fill_value=0.0)
         if b.carryover:
@@ -202,8 +205,8 @@ def _budgets(scenario: Scenario, plan: Plan) -> list[str]:
 
 
 def levels(scenario: Scenario, plan: Plan) -> pd.DataFrame:
-    """Capability levels recomputed from deliveries, by cumulative sums."""
-    years = list(scenario.years)
+    """Capability levels recomputed from deliveries, by cumulative sums, through the tail."""
+    years = list(scenario.delivery_years)
     by_system = plan.deliveries.pivot_table(
         index="year", columns="system", values="quantity", aggfunc="sum"
     ).reindex(years, fill_value=0.0)
@@ -250,7 +253,9 @@ def _levels(scenario: Scenario, plan: Plan) -> list[str]:
 def _objective(scenario: Scenario, plan: Plan) -> list[str]:
     table = levels(scenario, plan)
     table = table[table["requirement"] > 0]
+    in_tail = table["year"] > scenario.horizon.end
     shares = table["weight"] * table["gap"] / table["requirement"]
+    shares = shares.where(~in_tail, shares * scenario.horizon.tail_weight)
     primary = shares.sum() if scenario.objective.primary == "weighted_gap" else shares.max()
     cap = plan.objective * (1 + 1e-6) + 1e-6
     if _exceeds(primary, cap):
@@ -322,7 +327,7 @@ def _units(
 def _capability_share(
     scenario: Scenario, plan: Plan, rule: Share, among: list[str], select: list[str]
 ) -> list[str]:
-    years = list(scenario.years) if rule.scope == "per_year" else [None]
+    years = list(scenario.delivery_years) if rule.scope == "per_year" else [None]
     problems = []
     for c in scenario.capabilities:
         for t in years:
@@ -337,7 +342,7 @@ def _capability_share(
 
 
 def _interoperability(scenario: Scenario, plan: Plan, rule: Interoperability) -> list[str]:
-    years = list(scenario.years) if rule.scope == "per_year" else [None]
+    years = list(scenario.delivery_years) if rule.scope == "per_year" else [None]
     problems = []
     for c in rule.capabilities or [c.id for c in scenario.capabilities]:
         for t in years:
@@ -381,7 +386,10 @@ def _max_types(scenario: Scenario, plan: Plan, rule: MaxTypes) -> list[str]:
 
 def _deadline(scenario: Scenario, plan: Plan, rule: Deadline) -> list[str]:
     table = levels(scenario, plan)
-    late = table[table["capability"].isin(rule.capabilities) & (table["year"] >= rule.year)]
+    late = table[
+        table["capability"].isin(rule.capabilities)
+        & table["year"].between(rule.year, scenario.horizon.end)
+    ]
     return [
         f"{row.capability}, {row.year}: level {row.level} < {rule.fraction} × {row.requirement}"
         for row in late.itertuples()

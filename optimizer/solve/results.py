@@ -203,7 +203,7 @@ def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None
             )
     ordered = {(o["system"], o["delivery_year"]): o["quantity"] for o in orders}
     for s in m.SYSTEMS:
-        for t in m.YEARS:
+        for t in m.DELIVERY_YEARS:
             pipeline = m.system[s].pipeline.get(t, 0.0)
             quantity = ordered.get((s, t), 0.0) + pipeline
             if quantity > 0:
@@ -217,7 +217,7 @@ def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None
 
 
 def capability_table(scenario: Scenario, deliveries: pd.DataFrame) -> pd.DataFrame:
-    """Levels and gaps per capability and year, from the deliveries."""
+    """Levels and gaps per capability and year (the horizon and its tail), from the deliveries."""
     delivered = deliveries.groupby(["system", "year"])["quantity"].sum().to_dict()
     rows = []
     for c in scenario.capabilities:
@@ -225,7 +225,7 @@ def capability_table(scenario: Scenario, deliveries: pd.DataFrame) -> pd.DataFra
         initial = scenario.series(c.initial)
         consumption = scenario.series(c.consumption)
         arrived = used = 0.0
-        for t in scenario.years:
+        for t in scenario.delivery_years:
             arrived += sum(
                 s.contributes[c.id] * delivered.get((s.id, t), 0.0)
                 for s in scenario.systems
@@ -259,27 +259,34 @@ def primary_values(scenario: Scenario, capabilities: pd.DataFrame) -> dict[str, 
     }
 
 
+def _average_gap_share(scenario: Scenario, rows: pd.DataFrame) -> float:
+    """The weight-averaged gap share of capability-table rows (0 when none has a requirement)."""
+    rows = rows[rows["requirement"] > 0]
+    weights = rows["capability"].map({c.id: c.weight for c in scenario.capabilities})
+    return float((rows["gap_share"] * weights).sum() / weights.sum()) if len(rows) else 0.0
+
+
 def kpis(result: Result) -> pd.Series:
-    """The KPIs of DESIGN §7, from the result's frames."""
-    scenario, caps, spending = result.scenario, result.capabilities, result.spending
+    """The KPIs of DESIGN §7, from the result's frames: the horizon proper, and ``gap_tail``."""
+    scenario, spending = result.scenario, result.spending
+    end = scenario.horizon.end
+    caps = result.capabilities[result.capabilities["year"] <= end]
     values: dict[str, float] = primary_values(scenario, caps)
-    weight = {c.id: c.weight for c in scenario.capabilities}
-    for year in sorted({scenario.horizon.end, *scenario.report_years}):
-        rows = caps[(caps["year"] == year) & (caps["requirement"] > 0)]
-        weights = rows["capability"].map(weight).astype(float)
-        values[f"gap_{year}"] = (
-            float((rows["gap_share"] * weights).sum() / weights.sum()) if len(rows) else 0.0
-        )
+    for year in sorted({end, *scenario.report_years}):
+        values[f"gap_{year}"] = _average_gap_share(scenario, caps[caps["year"] == year])
+    if scenario.horizon.tail:
+        tail = result.capabilities[result.capabilities["year"] > end]
+        values["gap_tail"] = _average_gap_share(scenario, tail)
     for c in scenario.capabilities:
         values[f"first_met.{c.id}"] = first_met(caps[caps["capability"] == c.id])
     total = float(spending["amount"].sum())
     values["total_spend"] = total
-    in_any = pd.Series(False, index=spending.index)
-    for group, countries in scenario.groups.items():
-        member = spending["country"].isin(countries)
-        in_any |= member
-        values[f"spend_share.{group}"] = _share(spending.loc[member, "amount"].sum(), total)
-    values["spend_share.other"] = _share(spending.loc[~in_any, "amount"].sum(), total)
+    values |= _origin_shares("spend_share", scenario, spending)
+    values |= _origin_shares(
+        "spend_share_with_pipeline",
+        scenario,
+        pd.concat([spending[["country", "amount"]], pipeline_value(scenario)]),
+    )
     content = {s.id: s.eu_content for s in scenario.systems}
     values["eu_content_share"] = _share(
         (spending["amount"] * spending["system"].map(content).astype(float)).sum(), total
@@ -287,6 +294,36 @@ def kpis(result: Result) -> pd.Series:
     values["n_system_types"] = float(result.orders["system"].nunique())
     values["investment"] = float(result.investments["cost"].sum())
     return pd.Series(values, dtype=float)
+
+
+def _origin_shares(name: str, scenario: Scenario, money: pd.DataFrame) -> dict[str, float]:
+    """``<name>.<group>`` for each group, ``<name>.US`` and ``<name>.other`` (in no group)."""
+    total = float(money["amount"].sum())
+    shares, in_any = {}, pd.Series(False, index=money.index)
+    for group, countries in scenario.groups.items():
+        member = money["country"].isin(countries)
+        in_any |= member
+        shares[f"{name}.{group}"] = _share(money.loc[member, "amount"].sum(), total)
+    shares[f"{name}.US"] = _share(money.loc[money["country"] == "US", "amount"].sum(), total)
+    shares[f"{name}.other"] = _share(money.loc[~in_any, "amount"].sum(), total)
+    return shares
+
+
+def pipeline_value(scenario: Scenario) -> pd.DataFrame:
+    """The contracted pipeline's deliveries valued at unit cost in their year: country, amount.
+
+    The pipeline is paid outside the scenario's budgets; valuing it shows the
+    plan's origin shares with what is already contracted (an estimate of the
+    contracts' value, not their price).
+    """
+    country = {k.id: k.country for k in scenario.suppliers}
+    rows = [
+        {"country": country[s.supplier], "amount": quantity * scenario.series(s.unit_cost)[t]}
+        for s in scenario.systems
+        for t, quantity in s.pipeline.items()
+        if t in scenario.delivery_years
+    ]
+    return pd.DataFrame(rows, columns=["country", "amount"])
 
 
 def first_met(rows: pd.DataFrame) -> float:

@@ -21,7 +21,7 @@ TYPE = "interoperability"
 def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Interoperability) -> None:
     """Keep the average interoperability of new capability units at or above ``value``."""
     capabilities = rule.capabilities or list(m.CAPABILITIES)
-    years = list(m.YEARS) if rule.scope == "per_year" else [None]
+    years = list(m.DELIVERY_YEARS) if rule.scope == "per_year" else [None]
 
     @block.Constraint(
         [(c, t) for c in capabilities for t in years], doc="Σ_s (ι_s − v)·e_{s,c}·D_s ≥ 0"

@@ -53,7 +53,7 @@ def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Share)
 
     content_measure = rule.measure == "content"
     if rule.measure == "capability":
-        years = list(m.YEARS) if rule.scope == "per_year" else [None]
+        years = list(m.DELIVERY_YEARS) if rule.scope == "per_year" else [None]
         index = [(c, t) for c in m.CAPABILITIES for t in years]
 
         @block.Constraint(index, doc="Σ_S e·D ≥ v·Σ_A e·D per capability")
