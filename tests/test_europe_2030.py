@@ -4,7 +4,9 @@ Every variant (and the baseline) is solved once, in a module-scoped fixture,
 and every plan is audited. The comparisons between variants assert orderings
 that follow from the rules (a variant that only removes options cannot close
 more of the gap), never exact numbers, with the scenario's own MIP gap as the
-tolerance.
+tolerance. They compare the objective P*, which with the horizon's tail is the
+horizon's weighted gap plus the tail's: only the objective is guaranteed not
+to get worse when a variant relaxes the scenario.
 """
 
 from pathlib import Path
@@ -50,6 +52,8 @@ def test_the_expected_variants_are_there():
         "buy-now",
         "build-europe",
         "hague-3.5",
+        "ceasefire",
+        "continued-war",
     }
     assert expected <= set(VARIANTS)
 
@@ -69,6 +73,9 @@ def test_scope_of_the_scenario():
         "UA",
     }
     assert any(c.consumption for c in scenario.capabilities)  # aid to Ukraine
+    assert {"interceptors", "howitzers"} <= {c.id for c in scenario.capabilities}
+    assert any(k.country == "UA" for k in scenario.suppliers)  # Ukraine is SAFE-eligible
+    assert scenario.horizon.tail >= max(s.lead_time for s in scenario.systems)
 
 
 def test_every_capability_has_european_and_non_european_options():
@@ -109,20 +116,18 @@ def test_strict_european_buys_more_european(results):
     )
 
 
+def objective(results, variant: str) -> float:
+    return float(results[variant].objective)
+
+
 def test_strict_european_does_not_close_more_of_the_gap(results):
     gap = tolerance(results, "strict-european", "no-preference")
-    assert at_most(
-        kpi(results, "no-preference", "weighted_gap"),
-        kpi(results, "strict-european", "weighted_gap"),
-        gap,
-    )
+    assert at_most(objective(results, "no-preference"), objective(results, "strict-european"), gap)
 
 
 def test_hague_money_does_not_widen_the_gap(results):
     gap = tolerance(results, "hague-3.5", "baseline")
-    assert at_most(
-        kpi(results, "hague-3.5", "weighted_gap"), kpi(results, "baseline", "weighted_gap"), gap
-    )
+    assert at_most(objective(results, "hague-3.5"), objective(results, "baseline"), gap)
 
 
 def test_build_europe_invests_at_least_as_much(results):
@@ -131,16 +136,78 @@ def test_build_europe_invests_at_least_as_much(results):
 
 def test_removing_the_safe_condition_does_not_widen_the_gap(results):
     gap = tolerance(results, "no-preference", "baseline")
-    assert at_most(
-        kpi(results, "no-preference", "weighted_gap"), kpi(results, "baseline", "weighted_gap"), gap
-    )
+    assert at_most(objective(results, "no-preference"), objective(results, "baseline"), gap)
 
 
 def test_buy_now_money_does_not_widen_the_gap(results):
     gap = tolerance(results, "buy-now", "no-preference")
-    assert at_most(
-        kpi(results, "buy-now", "weighted_gap"), kpi(results, "no-preference", "weighted_gap"), gap
-    )
+    assert at_most(objective(results, "buy-now"), objective(results, "no-preference"), gap)
+
+
+def test_a_ceasefire_does_not_widen_the_gap_and_continued_war_does_not_narrow_it(results):
+    # A ceasefire only lowers aid and opens Ukrainian lines: a relaxation of the baseline, which
+    # in turn relaxes the continued war (aid held at its 2025 level, Ukrainian output at home).
+    gap = tolerance(results, "ceasefire", "baseline", "continued-war")
+    assert at_most(objective(results, "ceasefire"), objective(results, "baseline"), gap)
+    assert at_most(objective(results, "baseline"), objective(results, "continued-war"), gap)
+
+
+def purchases_left_undone(result, material: float = 0.005) -> list[tuple]:
+    """Years with over 5 % of the money unspent although it could have closed a gap.
+
+    For each such year t and each system s that t's rules allow: if s still has capacity for
+    an order in t (at its arrival year t + L_s, with the expansion bought), and a capability
+    s serves has a gap in some year from t + L_s to the end of the tail (a unit delivered then
+    counts in every later year), the money left in t in budgets that may pay for s (after the
+    adoption cost, where s is not yet adopted) must be immaterial: below 0.5 % of the year's
+    money, as must the capacity left, at price. Gaps within the solver's tolerance (1e-4 of
+    the requirement, as for first_met) count as closed.
+    """
+    sc = result.scenario
+    spent = result.spending.groupby(["budget", "year"])["amount"].sum()
+    money = {(b.id, t): sc.series(b.amount)[t] for b in sc.budgets for t in sc.years}
+    left = {k: v - spent.get(k, 0.0) for k, v in money.items()}
+    ordered = result.orders.groupby(["system", "year"])["quantity"].sum()
+    caps = result.capabilities
+    open_gap = caps[caps["gap"] > 1e-4 * caps["requirement"].clip(lower=1)]
+    last_open = open_gap.groupby("capability")["year"].max().to_dict()
+    adopted = result.adoptions.set_index("system")["year"].to_dict()
+    excluded = [r for r in sc.enabled_rules if r.type == "exclude"]
+    undone = []
+    for t in sc.years:
+        year_money = sum(money[b.id, t] for b in sc.budgets)
+        if sum(left[b.id, t] for b in sc.budgets) <= 0.05 * year_money:
+            continue
+        for s in sc.systems:
+            arrival = t + s.lead_time
+            banned = any(
+                s.id in sc.select(r.systems)
+                and (r.from_year or sc.horizon.start) <= t <= (r.until_year or sc.horizon.end)
+                for r in excluded
+            )
+            if banned or not any(last_open.get(c, 0) >= arrival for c in s.contributes):
+                continue
+            invested = result.investments
+            extra = invested.loc[
+                (invested["system"] == s.id) & (invested["first_output_year"] <= arrival),
+                "extra_capacity",
+            ].sum()
+            headroom = sc.series(s.capacity)[arrival] + extra - ordered.get((s.id, t), 0.0)
+            needs = 0.0 if s.in_service or adopted.get(s.id, t + 1) <= t else s.adoption_cost
+            available = sum(left[b.id, t] for b in sc.budgets if s.id in sc.select(b.eligible))
+            price = sc.series(s.unit_cost)[t]
+            if min(available - needs, headroom * price) >= material * year_money:
+                undone.append((t, s.id, round(available), round(headroom, 2)))
+    return undone
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_money_is_left_that_could_close_a_gap(results, variant):
+    # The horizon's tail (DESIGN §4) lets the last years' orders arrive where the objective
+    # sees them; what stays unspent then is money that nothing the objective values can use:
+    # capacity is taken, or the gaps it could reach are closed, or the rules forbid it.
+    assert results[variant].scenario.horizon.tail > 0
+    assert purchases_left_undone(results[variant]) == []
 
 
 def test_safe_65_holds_the_content_share(results):
