@@ -19,10 +19,17 @@ from rich.table import Table
 from models import Scenario
 from models.references import scenario_warnings
 from optimizer.analysis.compare import compare as run_compare
+from optimizer.analysis.ranges import ranges as run_ranges
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
-from optimizer.output.files import OutputExistsError, check_target, write_comparison, write_result
-from optimizer.output.terminal import print_comparison, print_result
+from optimizer.output.files import (
+    OutputExistsError,
+    check_target,
+    write_comparison,
+    write_ranges,
+    write_result,
+)
+from optimizer.output.terminal import print_comparison, print_ranges, print_result
 from optimizer.solve.stages import solve as run_solve
 
 app = typer.Typer(
@@ -195,6 +202,56 @@ def compare(
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     print_comparison(comparison, fmt.value, out)
     codes = [EXIT_BY_STATUS[r.status] for r in comparison.results.values()]
+    raise typer.Exit(code=max(codes))
+
+
+@app.command()
+def ranges(
+    scenario: ScenarioArg = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option("--variant", "-v", help="A variant; repeatable (default: baseline)."),
+    ] = None,
+    set_: SetOpt = None,
+    slack: Annotated[
+        float, typer.Option(help="Plans within this share of the best gap (0.01 = 1 %).")
+    ] = 0.01,
+    abs_slack: Annotated[float, typer.Option(help="And this much more, absolute.")] = 0.0,
+    axis: Annotated[
+        list[str] | None,
+        typer.Option("--axis", help="A KPI to range over; repeatable (default: shares, ...)."),
+    ] = None,
+    alternatives: Annotated[
+        int, typer.Option(help="Also find this many plans ordering the most different systems.")
+    ] = 0,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the tables here.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    report: Annotated[bool, typer.Option(help="Also write report.html into --out.")] = False,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
+    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
+) -> None:
+    """What is forced and what is chosen: each KPI's range over plans near the best gap."""
+    try:
+        _check_output(out_dir, report, force)
+        with err.status("finding the ranges…"):
+            found = run_ranges(
+                scenario,
+                variant,
+                slack,
+                axis,
+                alternatives,
+                abs_slack=abs_slack,
+                sets=set_,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+            )
+        if out_dir is not None:
+            write_ranges(found, out_dir, force, report)
+    except (ScenarioError, OutputExistsError) as error:
+        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    print_ranges(found, fmt.value, out)
+    codes = [EXIT_BY_STATUS[r.status] for r in found.optima.values()]
     raise typer.Exit(code=max(codes))
 
 

@@ -44,6 +44,8 @@ class Comparison:
     results: dict[str, Result] = field(repr=False)
     attribution: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     """Per variant and enabled rule: what the rule changes (with it minus without it)."""
+    ranges: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """Per variant and KPI: its range over plans near the best gap (``optimizer.ranges``)."""
 
     @property
     def variants(self) -> list[str]:
@@ -134,6 +136,8 @@ class Comparison:
         }
         if not self.attribution.empty:
             tables["attribution"] = self.attribution
+        if not self.ranges.empty:
+            tables["ranges"] = self.ranges
         return tables
 
     def _repr_html_(self) -> str:

@@ -18,6 +18,7 @@ pay_{s,t}          ``payment[s, t]``           what s costs in year t
 d_{s,t}            ``delivered[s, t]``         units of s arriving in year t
 l_{c,t}            ``level[c, t]``             level of capability c in year t
 g_{c,t}            ``gap[c, t]``               shortfall of c against its requirement
+o_s                ``ordered[s]``              s ordered at least once (only when asked for)
 =================  ==========================  ==========================================
 """
 
@@ -29,11 +30,15 @@ from optimizer.model import rules
 PRIMARY_TOLERANCE = 1e-6  # how far stage two may move the primary from its optimum
 
 
-def build_model(scenario: Scenario, rules_built: set[str] | None = None) -> pyo.ConcreteModel:
+def build_model(
+    scenario: Scenario, rules_built: set[str] | None = None, ordered: bool = False
+) -> pyo.ConcreteModel:
     """The whole model of ``scenario``: variables, constraints, both objectives.
 
     ``rules_built`` (default: the enabled rules) are the ids of the rules given
-    rows; see ``optimizer.model.rules.add_all``.
+    rows; see ``optimizer.model.rules.add_all``. With ``ordered``, binaries say
+    which systems are ordered at all (``add_ordered``), for analyses that count
+    or compare the systems a plan orders.
     """
     scenario = scenario.in_id_order()
     m = pyo.ConcreteModel(name=scenario.name)
@@ -48,6 +53,8 @@ def build_model(scenario: Scenario, rules_built: set[str] | None = None) -> pyo.
     add_gaps(m, scenario)
     rules.add_all(m, scenario, rules_built)
     add_objectives(m, scenario)
+    if ordered:
+        add_ordered(m, scenario)
     return m
 
 
@@ -310,6 +317,29 @@ def add_gaps(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     def weighted_gap_share(m, c, t):
         share = weight[c] * m.gap[c, t] / requirement[c][t]
         return share * tail_weight if t > end else share
+
+
+SMALLEST_ORDER = 1e-3  # of a divisible system's unit: less counts as not ordered
+
+
+def add_ordered(m: pyo.ConcreteModel, scenario: Scenario) -> None:
+    """o_s ∈ {0,1}: s is ordered at least once, both ways.
+
+    x_{s,t} ≤ U_{s,t}·o_s (an order sets o_s) and o_s·δ_s ≤ Σ_t x_{s,t} (o_s = 1 needs
+    an order of at least δ_s: one unit of an integer system, 1e-3 of a divisible one).
+    """
+    orderable = sorted({s for s, _ in m.ORDERS}, key=m.SYSTEMS.ord)
+    m.ordered = pyo.Var(orderable, domain=pyo.Binary, doc="o_s: s ordered at least once")
+
+    @m.Constraint(m.ORDERS, doc="x_{s,t} ≤ U_{s,t}·o_s")
+    def order_sets_ordered(m, s, t):
+        return m.order[s, t] <= m.order[s, t].ub * m.ordered[s]
+
+    @m.Constraint(orderable, doc="o_s·δ_s ≤ Σ_t x_{s,t}")
+    def ordered_needs_order(m, s):
+        least = 1.0 if m.system[s].integer else SMALLEST_ORDER
+        units = sum(m.order[s, t] for t in m.YEARS if (s, t) in m.order)
+        return least * m.ordered[s] <= units
 
 
 def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from models import Scenario
 from optimizer.analysis.compare import Comparison
+from optimizer.analysis.ranges import Ranges
 from optimizer.solve.results import Result
 
 
@@ -145,12 +146,16 @@ def write_result(result: Result, out: Path, force: bool = False, report: bool = 
 
 
 def write_comparison(
-    comparison: Comparison, out: Path, force: bool = False, report: bool = False
+    comparison: Comparison,
+    out: Path,
+    force: bool = False,
+    report: bool = False,
+    extra: dict[str, pd.DataFrame] | None = None,
 ) -> Path:
-    """Write a comparison's tables, base scenario and manifest into ``out``."""
+    """Write a comparison's tables (and ``extra`` ones), base scenario and manifest into ``out``."""
 
     def fill(folder: Path) -> tuple[list[str], dict]:
-        files = write_tables(folder, comparison.tables(), "comparison.xlsx")
+        files = write_tables(folder, {**comparison.tables(), **(extra or {})}, "comparison.xlsx")
         files.append(write_scenario(folder, comparison.scenario))
         entries = {
             "kind": "comparison",
@@ -172,6 +177,35 @@ def write_comparison(
         return files, entries
 
     return write_folder(out, fill, force, report)
+
+
+def write_ranges(found: Ranges, out: Path, force: bool = False, report: bool = False) -> Path:
+    """Write near-optimal ranges as a comparison of the optimal plans, with the ranges table.
+
+    The folder holds what ``write_comparison`` writes for the variants' optimal
+    plans, ``ranges`` (variant, axis, optimum, min, max, slack, abs_slack) and
+    ``alternatives`` (variant, alternative, kpi, value; ``systems`` lists what it orders).
+    """
+    comparison = Comparison(found.scenario, found.optima, ranges=found.table)
+    rows = [
+        {
+            "variant": v,
+            "alternative": k,
+            "kpi": "systems",
+            "value": ", ".join(sorted(set(p.orders["system"]))),
+        }
+        for v, plans in found.alternatives.items()
+        for k, p in enumerate(plans, 1)
+    ] + [
+        {"variant": v, "alternative": k, "kpi": kpi, "value": value}
+        for v, plans in found.alternatives.items()
+        for k, p in enumerate(plans, 1)
+        for kpi, value in p.kpis.items()
+    ]
+    alternatives = pd.DataFrame(rows, columns=["variant", "alternative", "kpi", "value"])
+    return write_comparison(
+        comparison, out, force, report, {"alternatives": alternatives.astype({"value": str})}
+    )
 
 
 def _replace(staging: Path, out: Path, force: bool) -> None:

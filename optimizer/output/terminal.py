@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optimizer.analysis.compare import Comparison, better
+from optimizer.analysis.ranges import Ranges
 from optimizer.input.load import BASELINE
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
 from optimizer.solve.results import Result
@@ -175,3 +176,35 @@ def result_tables(result: Result) -> list[Any]:
             f"{row.arrives}–{row.ends}",
         )
     return [head, kpis, orders]
+
+
+def ranges_table(found: Ranges) -> Table:
+    """Per variant and axis: the optimal plan's value, and the least and most within the slack."""
+    slack = f"{found.slack:.1%}" + (f" + {found.abs_slack:g}" if found.abs_slack else "")
+    table = Table(
+        "variant",
+        "KPI",
+        "optimum",
+        "min",
+        "max",
+        title=f"{found.scenario.name}: ranges over plans within {slack} of the best gap",
+    )
+    for row in found.table.itertuples():
+        values = [kpi_value_text(row.axis, v) for v in (row.optimum, row.min, row.max)]
+        table.add_row(row.variant, row.axis, *values)
+    return table
+
+
+def print_ranges(found: Ranges, fmt: str, console: Console) -> None:
+    """Print near-optimal ranges as a table, JSON (one object per row) or CSV."""
+    if fmt == "json":
+        rows = [{k: _plain(v) for k, v in r.items()} for r in found.table.to_dict("records")]
+        print(json.dumps(rows, indent=2, default=str))
+    elif fmt == "csv":
+        print(found.table.to_csv(index=False), end="")
+    else:
+        console.print(ranges_table(found))
+        for variant, plans in found.alternatives.items():
+            for k, plan in enumerate(plans, 1):
+                systems = ", ".join(sorted(plan.orders["system"].unique()))
+                console.print(f"{variant}, alternative {k}: orders {systems}", highlight=False)

@@ -16,7 +16,7 @@ from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.solvers.highs import highspy
 
 from models import SolverOptions
-from optimizer.solve.standard_form import StandardForm
+from optimizer.solve.standard_form import Objective, StandardForm
 
 log = logging.getLogger(__name__)
 Status = highspy.HighsModelStatus
@@ -115,9 +115,9 @@ class Session:
             form.integer.astype(np.int32),
         )
 
-    def optimise(self, objective: str) -> None:
-        """Make ``objective`` (a name in ``form.objectives``) the one HiGHS optimises."""
-        goal = self.form.objectives[objective]
+    def optimise(self, objective: str | Objective) -> None:
+        """Make ``objective`` the one HiGHS optimises: a name in ``form.objectives``, or costs."""
+        goal = self.form.objectives[objective] if isinstance(objective, str) else objective
         n = len(goal.cost)
         self.highs.changeColsCost(n, np.arange(n, dtype=np.int32), goal.cost)
         self.highs.changeObjectiveOffset(goal.offset)
