@@ -23,9 +23,10 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from typer.testing import CliRunner
 
-from optimizer import solve
+from optimizer import ranges, solve
 from optimizer.cli import app
 from optimizer.output import write_result
+from optimizer.output.files import write_ranges
 from optimizer.output.report import (
     ReportError,
     kpi_change_text,
@@ -38,6 +39,7 @@ from optimizer.output.report import (
 VARIANTS = ("baseline", "safe-65", "no-us")
 CHARTS = {"solve": {"capabilities", "spending", "orders"}}
 CHARTS["comparison"] = CHARTS["solve"] | {"attribution"}
+CHARTS["ranges"] = CHARTS["solve"] | {"ranges"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -99,15 +101,21 @@ def comparison_folder(results, folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(params=["solve", "comparison"])
+def ranges_folder(results, folder: Path) -> Path:
+    """What `dualtrack ranges teaching-155 --variant baseline --variant no-us --out` writes."""
+    return write_ranges(ranges("teaching-155", ["baseline", "no-us"], alternatives=1), folder)
+
+
+@pytest.fixture(params=["solve", "comparison", "ranges"])
 def folder(request, results, tmp_path):
-    """A solve folder and a comparison folder, each without a report yet."""
-    make = solve_folder if request.param == "solve" else comparison_folder
-    return make(results, tmp_path / request.param)
+    """A solve, a comparison and a ranges folder, each without a report yet."""
+    make = {"solve": solve_folder, "comparison": comparison_folder, "ranges": ranges_folder}
+    return make[request.param](results, tmp_path / request.param)
 
 
 def kind_of(folder: Path) -> str:
-    return json.loads((folder / "manifest.json").read_text()).get("kind", "solve")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return "ranges" if "ranges" in manifest else manifest.get("kind", "solve")
 
 
 class Page(HTMLParser):

@@ -151,8 +151,13 @@ def write_comparison(
     force: bool = False,
     report: bool = False,
     extra: dict[str, pd.DataFrame] | None = None,
+    about: dict | None = None,
 ) -> Path:
-    """Write a comparison's tables (and ``extra`` ones), base scenario and manifest into ``out``."""
+    """Write a comparison's tables, base scenario and manifest into ``out``.
+
+    ``extra`` tables are written beside the comparison's, ``about`` entries added to the
+    manifest.
+    """
 
     def fill(folder: Path) -> tuple[list[str], dict]:
         files = write_tables(folder, {**comparison.tables(), **(extra or {})}, "comparison.xlsx")
@@ -173,6 +178,7 @@ def write_comparison(
             },
             "not_significant": comparison.not_significant(),
             "timings": {v: r.timings for v, r in comparison.results.items()},
+            **(about or {}),
         }
         return files, entries
 
@@ -180,31 +186,31 @@ def write_comparison(
 
 
 def write_ranges(found: Ranges, out: Path, force: bool = False, report: bool = False) -> Path:
-    """Write near-optimal ranges as a comparison of the optimal plans, with the ranges table.
+    """Write near-optimal ranges: the variants' optimal plans as a comparison, and the ranges.
 
-    The folder holds what ``write_comparison`` writes for the variants' optimal
-    plans, ``ranges`` (variant, axis, optimum, min, max, slack, abs_slack) and
-    ``alternatives`` (variant, alternative, kpi, value; ``systems`` lists what it orders).
+    Beside what ``write_comparison`` writes: ``ranges`` (variant, axis, optimum, min,
+    max) and ``alternatives`` (variant, alternative, kpi, value; the ``systems`` row
+    lists what the alternative orders); the manifest's ``ranges`` gives the slack.
     """
-    comparison = Comparison(found.scenario, found.optima, ranges=found.table)
-    rows = [
-        {
-            "variant": v,
-            "alternative": k,
-            "kpi": "systems",
-            "value": ", ".join(sorted(set(p.orders["system"]))),
-        }
-        for v, plans in found.alternatives.items()
-        for k, p in enumerate(plans, 1)
-    ] + [
-        {"variant": v, "alternative": k, "kpi": kpi, "value": value}
-        for v, plans in found.alternatives.items()
-        for k, p in enumerate(plans, 1)
-        for kpi, value in p.kpis.items()
-    ]
-    alternatives = pd.DataFrame(rows, columns=["variant", "alternative", "kpi", "value"])
+    alternatives = pd.DataFrame(
+        [
+            {"variant": v, "alternative": k, "kpi": kpi, "value": value}
+            for v, plans in found.alternatives.items()
+            for k, plan in enumerate(plans, 1)
+            for kpi, value in [
+                ("systems", ", ".join(sorted(set(plan.orders["system"])))),
+                *plan.kpis.astype(str).items(),
+            ]
+        ],
+        columns=["variant", "alternative", "kpi", "value"],
+    )
     return write_comparison(
-        comparison, out, force, report, {"alternatives": alternatives.astype({"value": str})}
+        Comparison(found.scenario, found.optima, ranges=found.table),
+        out,
+        force,
+        report,
+        extra={"alternatives": alternatives},
+        about={"ranges": {"slack": found.slack, "abs_slack": found.abs_slack}},
     )
 
 

@@ -31,13 +31,14 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
 from models.scenario import supplier_origin
-from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
+from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
 
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"
-CHARTS = ("capabilities", "spending", "orders", "attribution")
+CHARTS = ("capabilities", "spending", "orders", "attribution", "ranges")
 TOP_SYSTEMS = 10
 """Systems shown by name in the orders chart; the rest are summed as "other"."""
 DPI = 150
@@ -93,6 +94,8 @@ class ResultFolder:
     orders: pd.DataFrame
     attribution: pd.DataFrame | None
     """Per enabled rule: KPIs with the rule minus without it; None when not written."""
+    ranges: pd.DataFrame | None = None
+    """Per variant and KPI: optimum, min and max near the best gap; None when not written."""
 
     @property
     def money(self) -> str:
@@ -201,6 +204,9 @@ def _read_comparison(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
     attribution = None
     if (folder / "attribution.csv").is_file():
         attribution = _read_table(folder, "attribution", ["rule", "type"])
+    ranges = None
+    if (folder / "ranges.csv").is_file():
+        ranges = _read_table(folder, "ranges", ["variant", "axis", "optimum", "min", "max"])
     return ResultFolder(
         path=folder,
         kind="comparison",
@@ -211,6 +217,7 @@ def _read_comparison(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
         kpis=kpis.reindex(columns=variants).astype(float),
         diff=diff,
         attribution=attribution,
+        ranges=ranges,
         **frames,
     )
 
@@ -432,6 +439,47 @@ def attribution_chart(data: ResultFolder) -> Figure | None:
     return figure
 
 
+def ranges_chart(data: ResultFolder) -> Figure | None:
+    """One panel per KPI: each variant's range over near-optimal plans as a bar, the optimum a dot.
+
+    None when the folder has no ranges table.
+    """
+    table = data.ranges
+    if table is None or table.empty:
+        return None
+    axes_names = list(dict.fromkeys(table["axis"]))
+    variants = [v for v in data.variants if v in set(table["variant"])]
+    figure, panels = _panels(len(axes_names), sharey=False)
+    colours = dict(zip(data.variants, _variant_colours(data), strict=True))
+    for panel, axis in zip(panels, axes_names, strict=False):
+        rows = table[table["axis"] == axis].set_index("variant").reindex(variants)
+        for position, (variant, row) in enumerate(rows.iterrows()):
+            panel.plot(
+                [row["min"], row["max"]],
+                [position, position],
+                linewidth=6,
+                color=colours[variant],
+                alpha=0.45,
+                solid_capstyle="butt",
+            )
+            panel.plot([row["optimum"]], [position], "o", color=colours[variant], markersize=6)
+        panel.set_yticks(range(len(variants)), [_wrap(v, 18) for v in variants], fontsize=8)
+        panel.set_ylim(len(variants) - 0.5, -0.5)
+        panel.set_title(axis, fontsize=9)
+        if kpi_kind(axis) == "share":
+            panel.xaxis.set_major_formatter(PercentFormatter(1.0))
+        panel.tick_params(axis="x", labelsize=8)
+        panel.margins(x=0.1)
+    slack = data.manifest.get("ranges", {})
+    figure.suptitle(
+        f"Range of each KPI over plans within {float(slack.get('slack', 0)):.1%} of the best gap "
+        "(bar), and the optimal plan (dot)",
+        fontsize=11,
+    )
+    figure.tight_layout()
+    return figure
+
+
 def _variant_colours(data: ResultFolder) -> list[str]:
     return [VARIANT_COLOURS[i % len(VARIANT_COLOURS)] for i in range(len(data.variants))]
 
@@ -476,6 +524,7 @@ def draw_charts(data: ResultFolder) -> dict[str, bytes]:
         "spending": spending_chart(data),
         "orders": orders_chart(data),
         "attribution": attribution_chart(data),
+        "ranges": ranges_chart(data),
     }
     return {name: png_bytes(figure) for name, figure in figures.items() if figure is not None}
 
@@ -684,6 +733,31 @@ def attribution_html(data: ResultFolder, chart: str) -> str:
     )
 
 
+def ranges_html(data: ResultFolder, chart: str) -> str:
+    """Near-optimal ranges: what the gap forces and what is a choice; "" when there are none."""
+    table = data.ranges
+    if table is None or table.empty:
+        return ""
+    slack = data.manifest.get("ranges", {})
+    rows = [
+        [_escape(row["variant"]), _kpi_cell(row["axis"], data)]
+        + [_escape(kpi_value_text(row["axis"], float(row[c]))) for c in ("optimum", "min", "max")]
+        for _, row in table.iterrows()
+    ]
+    within = f"{float(slack.get('slack', 0)):.1%}"
+    if float(slack.get("abs_slack", 0) or 0):
+        within += f" + {float(slack['abs_slack']):g}"
+    return (
+        "<h2>What is forced and what is chosen</h2>"
+        f"<p>Over every plan that keeps every rule and whose gap is within {within} of the "
+        "best, each KPI lies between <i>min</i> and <i>max</i>: a value every such plan "
+        "reaches is forced by the capability goal; the rest of the range is a choice "
+        "among plans that are almost as good (docs/ranges.md).</p>"
+        + chart
+        + _table(["variant", "KPI", "optimal plan", "min", "max"], rows, 2)
+    )
+
+
 def figure_html(name: str, png: bytes, caption: str) -> str:
     """A chart as an embedded PNG (data URI), with its caption and PNG file name."""
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -700,6 +774,7 @@ CAPTIONS = {
     "spending": "Spending per year by supplier origin: EU group, US, other countries",
     "orders": f"Orders per order year by system, the {TOP_SYSTEMS} costliest systems by name",
     "attribution": "Change in weighted gap caused by each rule",
+    "ranges": "Each KPI's range over plans near the best gap, with the optimal plan as a dot",
 }
 
 
@@ -722,6 +797,7 @@ def page_html(data: ResultFolder, charts: dict[str, bytes]) -> str:
         "<h2>Orders by system</h2>",
         figures["orders"],
         attribution_html(data, figures.get("attribution", "")),
+        ranges_html(data, figures.get("ranges", "")),
         f"<footer>Made by dualtrack {_escape(_version())} from the tables in this folder. "
         f"The charts are also in <code>{CHARTS_FOLDER}/</code> as PNG files, for slides."
         "</footer>",
