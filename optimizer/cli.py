@@ -180,6 +180,10 @@ def compare(
         bool, typer.Option(help="Switch each enabled rule off in turn: what it costs.")
     ] = False,
     jobs: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
+    with_ranges: Annotated[
+        bool, typer.Option("--ranges", help="Add each KPI's range near the best gap.")
+    ] = False,
+    slack: Annotated[float, typer.Option(help="With --ranges: the slack (0.01 = 1 %).")] = 0.01,
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
 ) -> None:
@@ -196,8 +200,15 @@ def compare(
                 time_limit=time_limit,
                 mip_gap=mip_gap,
             )
+        if with_ranges:
+            with err.status("finding the ranges…"):
+                found = run_ranges(
+                    scenario, comparison.variants, slack, sets=set_, time_limit=time_limit
+                )
+            comparison.ranges = found.table
+        about = {"ranges": {"slack": slack, "abs_slack": 0.0}} if with_ranges else None
         if out_dir is not None:
-            write_comparison(comparison, out_dir, force, report)
+            write_comparison(comparison, out_dir, force, report, about=about)
     except (ScenarioError, OutputExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     print_comparison(comparison, fmt.value, out)

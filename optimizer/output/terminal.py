@@ -119,6 +119,10 @@ def print_comparison(comparison: Comparison, fmt: str, console: Console) -> None
         console.print(kpi_table(comparison))
         if not comparison.attribution.empty:
             console.print(attribution_table(comparison.attribution))
+        if not comparison.ranges.empty:
+            console.print(
+                ranges_table(comparison.scenario.name, comparison.ranges, "near the best gap")
+            )
 
 
 def print_result(result: Result, fmt: str, console: Console, errors: Console) -> None:
@@ -178,18 +182,12 @@ def result_tables(result: Result) -> list[Any]:
     return [head, kpis, orders]
 
 
-def ranges_table(found: Ranges) -> Table:
+def ranges_table(name: str, ranges: pd.DataFrame, within: str) -> Table:
     """Per variant and axis: the optimal plan's value, and the least and most within the slack."""
-    slack = f"{found.slack:.1%}" + (f" + {found.abs_slack:g}" if found.abs_slack else "")
     table = Table(
-        "variant",
-        "KPI",
-        "optimum",
-        "min",
-        "max",
-        title=f"{found.scenario.name}: ranges over plans within {slack} of the best gap",
+        "variant", "KPI", "optimum", "min", "max", title=f"{name}: ranges over plans {within}"
     )
-    for row in found.table.itertuples():
+    for row in ranges.itertuples():
         values = [kpi_value_text(row.axis, v) for v in (row.optimum, row.min, row.max)]
         table.add_row(row.variant, row.axis, *values)
     return table
@@ -203,7 +201,10 @@ def print_ranges(found: Ranges, fmt: str, console: Console) -> None:
     elif fmt == "csv":
         print(found.table.to_csv(index=False), end="")
     else:
-        console.print(ranges_table(found))
+        slack = f"{found.slack:.1%}" + (f" + {found.abs_slack:g}" if found.abs_slack else "")
+        console.print(
+            ranges_table(found.scenario.name, found.table, f"within {slack} of the best gap")
+        )
         for variant, plans in found.alternatives.items():
             for k, plan in enumerate(plans, 1):
                 systems = ", ".join(sorted(plan.orders["system"].unique()))
