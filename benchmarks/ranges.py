@@ -1,0 +1,51 @@
+"""Time near-optimal ranges on every bundled scenario and variant (default axes, 2 alternatives).
+
+Usage: ``python benchmarks/ranges.py [--slack 0.01] [--out results/FILE.csv]``. One row per
+(scenario, variant, axis) with the range, and the variant's seconds for all of its axes and
+alternatives together (``ranges()`` per variant, one process). Recorded, never asserted.
+"""
+
+import argparse
+import csv
+import subprocess
+import time
+from pathlib import Path
+
+from optimizer import load_scenario, ranges
+from optimizer.input.load import BASELINE, bundled
+
+FIELDS = ["scenario", "variant", "axis", "optimum", "min", "max", "alternatives", "seconds", "git"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slack", type=float, default=0.01)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    rows = []
+    for name in sorted(bundled()):
+        for variant in [BASELINE, *load_scenario(name).variants]:
+            began = time.perf_counter()
+            found = ranges(name, [variant], args.slack, alternatives=2)
+            seconds = round(time.perf_counter() - began, 2)
+            for row in found.table.to_dict("records"):
+                rows.append(
+                    {
+                        "scenario": name,
+                        **row,
+                        "alternatives": len(found.alternatives[variant]),
+                        "seconds": seconds,
+                        "git": git.stdout.strip(),
+                    }
+                )
+            print(name, variant, seconds, flush=True)
+    if args.out:
+        with args.out.open("x", newline="") as f:  # never overwrite a recorded result
+            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()
