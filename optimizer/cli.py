@@ -262,6 +262,7 @@ def ranges(
     except (ScenarioError, OutputExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     print_ranges(found, fmt.value, out)
+    _report([f"{v}: {r.status}: {r.message}" for v, r in found.optima.items() if not r.has_plan])
     codes = [EXIT_BY_STATUS[r.status] for r in found.optima.values()]
     raise typer.Exit(code=max(codes))
 

@@ -10,6 +10,7 @@ import json
 import math
 
 import pytest
+import yaml_helpers
 from conftest import micro
 from typer.testing import CliRunner
 
@@ -186,3 +187,10 @@ def test_the_command_prints_the_ranges_as_json(tmp_path):
             "max": pytest.approx(1.0),
         }
     ]
+
+
+def test_an_infeasible_variant_has_no_ranges_and_exits_3(tmp_path):
+    path = yaml_helpers.write_impossible_deadline(tmp_path)
+    result = CliRunner().invoke(app, ["ranges", str(path)])
+    assert result.exit_code == 3, result.output
+    assert "baseline: infeasible" in result.stderr and "air_2027" in result.stderr

@@ -180,6 +180,10 @@ class _Axes:
         return self._money(_systems_of_origin(self.scenario, name)), self._money(everything)
 
 
+class NoPlan(Exception):
+    """The model with the ordered binaries has no plan (where the plain model had one)."""
+
+
 class _NearOptimal:
     """One variant's compiled model with the primary capped near its optimum."""
 
@@ -187,14 +191,13 @@ class _NearOptimal:
         self.scenario, self.variant, self.options = scenario, variant, options
         self.m = build_model(scenario, ordered=True)
         form = compile_if_feasible(self.m)
-        self.session = Session(options, form) if form is not None else None
-        if self.session is None:
-            raise RuntimeError(f"{variant}: no plan for the ranges (a row cannot hold)")
-        self.form = form
+        if form is None:
+            raise NoPlan("a row cannot hold")
+        self.form, self.session = form, Session(options, form)
         self.session.optimise("primary_objective")
         first = self.session.run(options.time_limit)
         if first.objective is None:
-            raise RuntimeError(f"{variant}: no plan for the ranges ({first.message})")
+            raise NoPlan(first.message)
         self.primary = form.objectives["primary_objective"]
         self.cap = first.objective * (1 + slack) + abs_slack
         self.session.cap("primary_objective", self.cap)
@@ -256,17 +259,16 @@ def _variant_ranges(
     optimum = solve(scenario, **options)
     optimum.variant = None if variant == BASELINE else variant
     rows, ends, others = [], {}, []
+    unknown = [
+        dict(variant=variant, axis=a, optimum=math.nan, min=math.nan, max=math.nan) for a in axes
+    ]
     if not optimum.has_plan:
-        return (
-            [
-                dict(variant=variant, axis=a, optimum=math.nan, min=math.nan, max=math.nan)
-                for a in axes
-            ],
-            ends,
-            others,
-            optimum,
-        )
-    near = _NearOptimal(scenario, optimum.variant, slack, abs_slack, optimum.options)
+        return unknown, ends, others, optimum
+    try:
+        near = _NearOptimal(scenario, optimum.variant, slack, abs_slack, optimum.options)
+    except NoPlan as reason:
+        optimum.message += f"; no ranges: {reason}"
+        return unknown, ends, others, optimum
     for axis in axes:
         row = dict(variant=variant, axis=axis, optimum=axis_value(optimum, axis))
         for end, sense in (("min", MINIMISE), ("max", MAXIMISE)):
