@@ -29,7 +29,7 @@ from optimizer.output.files import (
     write_ranges,
     write_result,
 )
-from optimizer.output.terminal import print_comparison, print_ranges, print_result
+from optimizer.output.terminal import print_comparison, print_ranges, print_result, print_why
 from optimizer.solve.stages import solve as run_solve
 
 app = typer.Typer(
@@ -262,7 +262,9 @@ def ranges(
     except (ScenarioError, OutputExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     print_ranges(found, fmt.value, out)
-    _report([f"{v}: {r.status}: {r.message}" for v, r in found.optima.items() if not r.has_plan])
+    for variant, optimum in found.optima.items():
+        if not optimum.has_plan:
+            print_why(optimum, err, f"{variant}: ")
     codes = [EXIT_BY_STATUS[r.status] for r in found.optima.values()]
     raise typer.Exit(code=max(codes))
 

@@ -137,10 +137,15 @@ def print_result(result: Result, fmt: str, console: Console, errors: Console) ->
         for table in result_tables(result):
             console.print(table)
     if not result.has_plan:
-        lines = [f"{result.status}: {result.message}"]
-        lines += [f"  {c['explanation']}" for c in result.conflicts]
-        for line in lines:
-            errors.print(line, markup=False, highlight=False)
+        print_why(result, errors)
+
+
+def print_why(result: Result, errors: Console, prefix: str = "") -> None:
+    """Why a solve has no plan: its status and message, and the rules in conflict."""
+    lines = [f"{prefix}{result.status}: {result.message}"]
+    lines += [f"  {c['explanation']}" for c in result.conflicts]
+    for line in lines:
+        errors.print(line, markup=False, highlight=False)
 
 
 def result_tables(result: Result) -> list[Any]:
