@@ -203,7 +203,12 @@ def compare(
         if with_ranges:
             with err.status("finding the ranges…"):
                 found = run_ranges(
-                    scenario, comparison.variants, slack, sets=set_, time_limit=time_limit
+                    scenario,
+                    comparison.variants,
+                    slack,
+                    sets=set_,
+                    jobs=jobs,
+                    time_limit=time_limit,
                 )
             comparison.ranges = found.table
         about = {"ranges": {"slack": slack, "abs_slack": 0.0}} if with_ranges else None
@@ -239,6 +244,7 @@ def ranges(
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
     force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
     report: Annotated[bool, typer.Option(help="Also write report.html into --out.")] = False,
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
 ) -> None:
@@ -254,6 +260,7 @@ def ranges(
                 alternatives,
                 abs_slack=abs_slack,
                 sets=set_,
+                jobs=jobs,
                 time_limit=time_limit,
                 mip_gap=mip_gap,
             )

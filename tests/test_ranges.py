@@ -14,9 +14,14 @@ import yaml_helpers
 from conftest import micro
 from typer.testing import CliRunner
 
-from optimizer import ranges
+import optimizer
 from optimizer.cli import app
 from optimizer.input.errors import ScenarioError
+
+
+def ranges(*args, **kwargs):
+    """``optimizer.ranges`` in this process (one test checks the worker processes)."""
+    return optimizer.ranges(*args, **{"jobs": 1, **kwargs})
 
 
 def interchangeable(eu_capacity: float = 10) -> dict:
@@ -194,3 +199,13 @@ def test_an_infeasible_variant_has_no_ranges_and_exits_3(tmp_path):
     result = CliRunner().invoke(app, ["ranges", str(path)])
     assert result.exit_code == 3, result.output
     assert "baseline: infeasible" in result.stderr and "air_2027" in result.stderr
+
+
+def test_worker_processes_find_the_same_ranges():
+    # The axes and the alternatives dealt out to two processes, each with its own model.
+    doc = small(*CASES[1])
+    axes = ["spend_share.US", "total_spend", "units.a"]
+    serial = ranges(doc, axes=axes, slack=0.0, abs_slack=0.34, alternatives=1)
+    parallel = ranges(doc, axes=axes, slack=0.0, abs_slack=0.34, alternatives=1, jobs=2)
+    assert parallel.table.equals(serial.table)
+    assert len(parallel.alternatives["baseline"]) == len(serial.alternatives["baseline"])

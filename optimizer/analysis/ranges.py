@@ -19,7 +19,11 @@ other (a Hamming objective on the ordered-at-least-once binaries).
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -292,6 +296,28 @@ def _variant_ranges(
     return rows, ends, others, optimum
 
 
+Piece = tuple[str, list[str], int]  # a variant, some of its axes, its alternatives (or 0)
+
+
+def _pieces(names: list[str], axes: list[str], alternatives: int, jobs: int) -> list[Piece]:
+    """The work cut into about ``jobs`` pieces: each variant's axes (and alternatives) dealt out."""
+    per_variant = max(1, math.ceil(jobs / len(names)))
+    pieces = []
+    for variant in names:
+        items = [*axes, *(["alternatives"] if alternatives else [])]
+        for k in range(min(per_variant, len(items))):
+            dealt = items[k::per_variant]
+            chosen = [a for a in dealt if a != "alternatives"]
+            pieces.append((variant, chosen, alternatives if "alternatives" in dealt else 0))
+    return pieces
+
+
+def _solve_piece(base: Scenario, piece: Piece, slack, abs_slack, options) -> tuple:
+    variant, axes, alternatives = piece
+    loaded = load_scenario(base, None if variant == BASELINE else variant)
+    return _variant_ranges(loaded, variant, axes, slack, abs_slack, alternatives, options)
+
+
 def ranges(
     scenario: ScenarioLike | None = None,
     variants: list[str] | None = None,
@@ -301,6 +327,7 @@ def ranges(
     *,
     abs_slack: float = 0.0,
     sets: list[str] | None = None,
+    jobs: int | None = None,
     **options: Any,
 ) -> Ranges:
     """Near-optimal ranges of ``axes`` (default ``default_axes``) for each variant.
@@ -308,7 +335,9 @@ def ranges(
     ``variants`` default to the baseline alone. A plan is near-optimal when its
     primary is at most P*·(1 + slack) + abs_slack. With ``alternatives`` K,
     up to K plans within the slack that order the most different systems.
-    Options (``time_limit``, ``mip_gap``, ...) are passed to each solve.
+    ``jobs`` worker processes (default: the number of cores) share the variants'
+    axes out; each builds its own model. Options (``time_limit``, ``mip_gap``,
+    ...) are passed to each solve.
     """
     if slack < 0 or abs_slack < 0:
         raise ScenarioError([f"--slack {slack}, --abs-slack {abs_slack}: must be ≥ 0"])
@@ -320,16 +349,25 @@ def ranges(
         raise ScenarioError([f"variant {v!r}: unknown (known: {known})" for v in unknown])
     axes = list(dict.fromkeys(axes or default_axes(base)))
     check_axes(base, axes)
+    jobs = jobs or os.cpu_count() or 1
+    pieces = _pieces(names, axes, alternatives, jobs)
+    parallel = jobs > 1 and len(pieces) > 1
+    used = {**options, "threads": 1} if parallel else options  # one HiGHS thread a worker
+    solve_piece = partial(_solve_piece, base, slack=slack, abs_slack=abs_slack, options=used)
+    if parallel:
+        # spawn, not fork: a forked child would inherit the parent's HiGHS thread pool
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pieces)), mp_context=context) as pool:
+            solved = list(pool.map(solve_piece, pieces))
+    else:
+        solved = [solve_piece(piece) for piece in pieces]
     result = Ranges(base, slack, abs_slack, pd.DataFrame())
     rows = []
-    for variant in names:
-        loaded = load_scenario(base, None if variant == BASELINE else variant)
-        found, ends, others, optimum = _variant_ranges(
-            loaded, variant, axes, slack, abs_slack, alternatives, options
-        )
+    for (variant, _, _), (found, ends, others, optimum) in zip(pieces, solved, strict=True):
         rows += found
         result.ends |= ends
-        result.alternatives[variant] = others
-        result.optima[variant] = optimum
+        result.alternatives[variant] = result.alternatives.get(variant, []) + others
+        result.optima.setdefault(variant, optimum)
+    rows.sort(key=lambda row: (names.index(row["variant"]), axes.index(row["axis"])))
     result.table = pd.DataFrame(rows, columns=["variant", "axis", "optimum", "min", "max"])
     return result
