@@ -40,7 +40,9 @@ def _git() -> str:
 def row(name: str, variant: str, tail: int, repeats: int) -> dict:
     """One (scenario, variant, tail): solved ``repeats`` times."""
     sets = [f"horizon.tail={tail}"]
-    runs = [solve(name, None if variant == BASELINE else variant, sets=sets) for _ in range(repeats)]
+    runs = [
+        solve(name, None if variant == BASELINE else variant, sets=sets) for _ in range(repeats)
+    ]
     seconds = [r.timings["total"] for r in runs]
     result = runs[0]
     scenario = result.scenario

@@ -71,6 +71,18 @@ def test_a_capacity_limit_forces_part_of_the_us_share():
     check_plans(found)
 
 
+def test_no_plan_pays_to_adopt_a_system_a_rule_excludes():
+    # The US system needs adoption (5) and a rule excludes it. A near-optimal plan could pay
+    # the adoption without ordering (the primary does not mind): adoption needs an order, so
+    # the US share stays 0 at both ends.
+    doc = interchangeable()
+    doc["systems"][1].update(in_service=False, adoption_cost=5)
+    doc["rules"] = [{"id": "no_us", "type": "exclude", "systems": {"countries": ["US"]}}]
+    found = ranges(doc, axes=["spend_share.US"], slack=0.0)
+    assert found.table.set_index("axis").loc["spend_share.US", ["min", "max"]].tolist() == [0, 0]
+    check_plans(found)
+
+
 # Brute force --------------------------------------------------------------------------------
 
 # (A's cost, B's cost, capacity of each a year, money a year, requirement). The second case

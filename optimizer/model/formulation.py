@@ -323,10 +323,11 @@ SMALLEST_ORDER = 1e-3  # of a divisible system's unit: less counts as not ordere
 
 
 def add_ordered(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """o_s ∈ {0,1}: s is ordered at least once, both ways.
+    """o_s ∈ {0,1}: s is ordered at least once, both ways; adoption only with an order.
 
-    x_{s,t} ≤ U_{s,t}·o_s (an order sets o_s) and o_s·δ_s ≤ Σ_t x_{s,t} (o_s = 1 needs
-    an order of at least δ_s: one unit of an integer system, 1e-3 of a divisible one).
+    x_{s,t} ≤ U_{s,t}·o_s (an order sets o_s), o_s·δ_s ≤ Σ_t x_{s,t} (o_s = 1 needs an
+    order of at least δ_s: one unit of an integer system, 1e-3 of a divisible one), and
+    a_{s,t} ≤ o_s.
     """
     orderable = sorted({s for s, _ in m.ORDERS}, key=m.SYSTEMS.ord)
     m.ordered = pyo.Var(orderable, domain=pyo.Binary, doc="o_s: s ordered at least once")
@@ -340,6 +341,12 @@ def add_ordered(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         least = 1.0 if m.system[s].integer else SMALLEST_ORDER
         units = sum(m.order[s, t] for t in m.YEARS if (s, t) in m.order)
         return least * m.ordered[s] <= units
+
+    # a plan that only needs to stay near the optimum could otherwise pay to adopt a system
+    # it never orders (even one a rule excludes): adoption comes with an order
+    @m.Constraint(m.ADOPTIONS, doc="a_{s,t} ≤ o_s")
+    def adoption_needs_order(m, s, t):
+        return m.adopted[s, t] <= m.ordered[s]
 
 
 def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:

@@ -158,6 +158,8 @@ def _adoptions(scenario: Scenario, plan: Plan) -> list[str]:
             problems.append(f"adoption[{s.id}]: ordered in {ordered.min()} before adoption")
         if len(adopted) > 1:
             problems.append(f"adoption[{s.id}]: adopted {len(adopted)} times")
+        if len(adopted) and not len(ordered):
+            problems.append(f"adoption[{s.id}]: adopted but never ordered")
         if len(adopted) and _differs(adopted["cost"].sum(), s.adoption_cost * len(adopted)):
             problems.append(f"adoption[{s.id}]: cost ≠ adoption_cost {s.adoption_cost}")
     return problems
