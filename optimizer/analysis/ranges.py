@@ -44,7 +44,7 @@ AXIS_FORMS = (
     "spend_share.<group, country code or other>",
     "total_spend",
     "spend.<system or supplier>",
-    "units.<system>",
+    "units.<system or supplier>",
     "investment",
     "n_system_types",
 )
@@ -112,7 +112,7 @@ def check_axes(scenario: Scenario, axes: list[str]) -> None:
             or name == "other"
             or (len(name) == 2 and name.isupper()),
             "spend": _systems_named(scenario, name) is not None,
-            "units": any(s.id == name for s in scenario.systems),
+            "units": _systems_named(scenario, name) is not None,
         }.get(kind, axis in ("total_spend", "investment", "n_system_types"))
         if not known:
             problems.append(f"--axis {axis}: unknown (axes: {', '.join(AXIS_FORMS)})")
@@ -127,7 +127,8 @@ def axis_value(result: Result, axis: str) -> float:
     if axis in ("total_spend", "investment", "n_system_types"):
         return float(result.kpis[axis])
     if kind == "units":
-        return float(result.orders.loc[result.orders["system"] == name, "quantity"].sum())
+        chosen = result.orders["system"].isin(_systems_named(scenario, name))
+        return float(result.orders.loc[chosen, "quantity"].sum())
     spending = result.spending
     if kind == "spend":
         return float(
@@ -179,7 +180,8 @@ class _Axes:
             return self._money(_systems_named(self.scenario, name)), None
         if kind == "units":
             cost = np.zeros(self.n)
-            cost[self.orders.get(name, [])] = 1.0
+            for s in _systems_named(self.scenario, name):
+                cost[self.orders.get(s, [])] = 1.0
             return cost, None
         return self._money(_systems_of_origin(self.scenario, name)), self._money(everything)
 
