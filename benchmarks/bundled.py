@@ -7,10 +7,10 @@ and the money left unspent. Timings are recorded, never asserted.
 """
 
 import argparse
-import csv
 import statistics
-import subprocess
 from pathlib import Path
+
+from record import commit, write_rows
 
 from optimizer import load_scenario, solve
 from optimizer.input.load import BASELINE, bundled
@@ -30,11 +30,6 @@ FIELDS = [
     "unspent",
     "git",
 ]
-
-
-def _git() -> str:
-    run = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return run.stdout.strip()
 
 
 def row(name: str, variant: str, tail: int, repeats: int) -> dict:
@@ -60,7 +55,7 @@ def row(name: str, variant: str, tail: int, repeats: int) -> dict:
         "gap_tail": result.kpis.get("gap_tail", 0.0),
         "total_spend": round(result.kpis.get("total_spend", 0.0), 1),
         "unspent": round(money - result.kpis.get("total_spend", 0.0), 1),
-        "git": _git(),
+        "git": commit(),
     }
 
 
@@ -77,10 +72,7 @@ def main() -> None:
                 rows.append(row(name, variant, tail, args.repeats))
                 print(rows[-1])
     if args.out:
-        with args.out.open("x", newline="") as f:  # never overwrite a recorded result
-            writer = csv.DictWriter(f, fieldnames=FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_rows(args.out, FIELDS, rows)
 
 
 if __name__ == "__main__":

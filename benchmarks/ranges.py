@@ -7,10 +7,10 @@ Recorded, never asserted.
 """
 
 import argparse
-import csv
-import subprocess
 import time
 from pathlib import Path
+
+from record import commit, write_rows
 
 from optimizer import load_scenario, ranges
 from optimizer.input.load import BASELINE, bundled
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes per ranges()")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    git = commit()
     rows = []
     for name in sorted(bundled()):
         for variant in [BASELINE, *load_scenario(name).variants]:
@@ -50,15 +50,12 @@ def main() -> None:
                         "alternatives": len(found.alternatives[variant]),
                         "jobs": args.jobs,
                         "seconds": seconds,
-                        "git": git.stdout.strip(),
+                        "git": git,
                     }
                 )
             print(name, variant, seconds, flush=True)
     if args.out:
-        with args.out.open("x", newline="") as f:  # never overwrite a recorded result
-            writer = csv.DictWriter(f, fieldnames=FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_rows(args.out, FIELDS, rows)
 
 
 if __name__ == "__main__":
