@@ -1,7 +1,7 @@
 """Policy rules: the parameter models, one per rule type (DESIGN §5).
 
 ``Rule`` is a union discriminated on ``type``. The constraints each type adds
-live in ``optimizer/rules/<type>.py``; the audit re-checks them in pandas.
+live in ``optimizer/model/rules/<type>.py``; the audit re-checks them in pandas.
 """
 
 from typing import Annotated, Literal

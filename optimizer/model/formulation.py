@@ -3,7 +3,7 @@
 ``build_model`` is pure: no I/O, no solver. It reads as an ordered list of
 ``add_*`` calls, one per constraint family; the shared expressions
 (``payment``, ``delivered``, ``level``, ``spend``) are built once here and the
-policy rules in ``optimizer/rules`` add rows that use them.
+policy rules in ``optimizer/model/rules`` add rows that use them.
 
 Symbols (see docs/formulation.md):
 

@@ -1,6 +1,6 @@
 """The only code that talks to the solver: HiGHS through highspy, fed the model's arrays.
 
-A ``Session`` passes a ``StandardForm`` (optimizer/standard_form.py) to HiGHS
+A ``Session`` passes a ``StandardForm`` (optimizer/solve/standard_form.py) to HiGHS
 once, then edits it in place between runs: the objective's costs, a cap row on
 the primary, rules switched off by their rows' bounds. Statuses are decided
 from the model status first, then from whether a plan exists; a plan is read
