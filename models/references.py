@@ -12,7 +12,15 @@ from models.filters import Filter
 if TYPE_CHECKING:
     from models.scenario import Scenario
 
-ENTITY_LISTS = ("sources", "capabilities", "suppliers", "systems", "budgets", "rules")
+ENTITY_LISTS = (
+    "sources",
+    "capabilities",
+    "suppliers",
+    "systems",
+    "budgets",
+    "rules",
+    "uncertainty",
+)
 FILTER_REFERENCES = {
     "groups": "groups",
     "suppliers": "suppliers",
@@ -133,6 +141,11 @@ def reference_problems(doc: dict) -> list[str]:
                 )
     for i, budget in _items(doc, "budgets"):
         problems += _check_filter(doc, f"budgets[{i}].eligible", budget.get("eligible"))
+    for i, entry in _items(doc, "uncertainty"):
+        problems += _check_filter(doc, f"uncertainty[{i}].systems", entry.get("systems"))
+        problems += _check_names(
+            f"uncertainty[{i}].budgets", entry.get("budgets"), "budget", _known(doc, "budgets")
+        )
     for i, rule in _items(doc, "rules"):
         for key in RULE_FILTERS:
             problems += _check_filter(doc, f"{rule_path(doc, i)}.{key}", rule.get(key))

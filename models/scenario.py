@@ -13,6 +13,7 @@ from models.filters import Filter
 from models.ids import Country, Id
 from models.rules import Rule
 from models.series import Events, Series, expand
+from models.uncertainty import Uncertainty
 
 
 def supplier_origin(country: str, eu_countries: set[str]) -> str:
@@ -180,8 +181,8 @@ class Scenario(BaseModel):
     content_group: str | None = None
     """Origin group for ``eu_content``: default ``safe_eligible``, else ``eu``."""
     report_years: list[int] = Field(default_factory=list)
-    uncertainty: dict = Field(default_factory=dict)
-    """Distributions of uncertain inputs, used by sweeps (DESIGN §10)."""
+    uncertainty: list[Uncertainty] = Field(default_factory=list)
+    """What may go wrong in delivery, and how likely (DESIGN §14): used by the stress test."""
     variants: dict[str, Variant] = Field(default_factory=dict)
     solver: SolverOptions = Field(default_factory=SolverOptions)
 
