@@ -20,6 +20,7 @@ from models import Scenario
 from models.references import scenario_warnings
 from optimizer.analysis.compare import compare as run_compare
 from optimizer.analysis.ranges import ranges as run_ranges
+from optimizer.analysis.stress import stress as run_stress
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
 from optimizer.output.files import (
@@ -28,8 +29,15 @@ from optimizer.output.files import (
     write_comparison,
     write_ranges,
     write_result,
+    write_stress,
 )
-from optimizer.output.terminal import print_comparison, print_ranges, print_result, print_why
+from optimizer.output.terminal import (
+    print_comparison,
+    print_ranges,
+    print_result,
+    print_stress,
+    print_why,
+)
 from optimizer.solve.stages import solve as run_solve
 
 app = typer.Typer(
@@ -274,6 +282,37 @@ def ranges(
             print_why(optimum, err, f"{variant}: ")
     codes = [EXIT_BY_STATUS[r.status] for r in found.optima.values()]
     raise typer.Exit(code=max(codes))
+
+
+@app.command()
+def stress(
+    scenario: ScenarioArg = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option("--variant", "-v", help="A variant; repeatable (default: baseline)."),
+    ] = None,
+    set_: SetOpt = None,
+    samples: Annotated[int, typer.Option(help="Draws of the scenario's uncertainty list.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the tables here.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
+) -> None:
+    """How each plan fares when lines slip, fall short and prices rise (no solver in the replay)."""
+    try:
+        _check_output(out_dir, False, force)
+        with err.status("solving and replaying…"):
+            found = run_stress(scenario, variant, samples, seed, sets=set_, time_limit=time_limit)
+        if out_dir is not None:
+            write_stress(found, out_dir, force)
+    except (ScenarioError, OutputExistsError) as error:
+        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    print_stress(found, fmt.value, out)
+    for name, plan in found.plans.items():
+        if not plan.has_plan:
+            print_why(plan, err, f"{name}: ")
+    raise typer.Exit(code=max(EXIT_BY_STATUS[p.status] for p in found.plans.values()))
 
 
 @app.command()

@@ -22,6 +22,7 @@ import pandas as pd
 from models import Scenario
 from optimizer.analysis.compare import Comparison
 from optimizer.analysis.ranges import Ranges
+from optimizer.analysis.stress import StressResult
 from optimizer.solve.results import Result
 
 
@@ -212,6 +213,25 @@ def write_ranges(found: Ranges, out: Path, force: bool = False, report: bool = F
         extra={"alternatives": alternatives},
         about={"ranges": {"slack": found.slack, "abs_slack": found.abs_slack}},
     )
+
+
+def write_stress(found: StressResult, out: Path, force: bool = False) -> Path:
+    """Write a stress test's tables (CSV, Parquet, Excel), scenario and manifest into ``out``."""
+
+    def fill(folder: Path) -> tuple[list[str], dict]:
+        files = write_tables(folder, found.tables(), "stress.xlsx")
+        files.append(write_scenario(folder, found.scenario))
+        entries = {
+            "kind": "stress",
+            "scenario": found.scenario.name,
+            "scenario_sha256": scenario_hash(found.scenario),
+            "samples": found.samples,
+            "seed": found.seed,
+            "variants": list(found.plans),
+        }
+        return files, entries
+
+    return write_folder(out, fill, force, report=False)
 
 
 def _replace(staging: Path, out: Path, force: bool) -> None:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from optimizer.analysis.compare import Comparison, better
 from optimizer.analysis.ranges import Ranges
+from optimizer.analysis.stress import StressResult
 from optimizer.input.load import BASELINE
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
 from optimizer.solve.results import Result
@@ -214,3 +215,65 @@ def print_ranges(found: Ranges, fmt: str, console: Console) -> None:
             for k, plan in enumerate(plans, 1):
                 systems = ", ".join(sorted(plan.orders["system"].unique()))
                 console.print(f"{variant}, alternative {k}: orders {systems}", highlight=False)
+
+
+def stress_tables(found: StressResult) -> list[Table]:
+    """The weighted gap and overspend over the draws; P(met) by capability in the end year."""
+    head = f"{found.scenario.name}: {found.samples:,} draws (seed {found.seed})"
+    summary = Table(
+        "variant",
+        "plan",
+        "mean",
+        "P10",
+        "P50",
+        "P90",
+        "overspend mean",
+        "overspend P90",
+        title=f"{head}: weighted gap and overspend",
+    )
+    for row in found.summary.to_dict("records"):
+        if "weighted_gap_mean" not in row or row["weighted_gap_mean"] != row["weighted_gap_mean"]:
+            summary.add_row(row["variant"], f"[red]{row['status']}[/]")
+            continue
+        gaps = [
+            f"{row[k]:.4g}"
+            for k in (
+                "plan_weighted_gap",
+                "weighted_gap_mean",
+                "weighted_gap_p10",
+                "weighted_gap_p50",
+                "weighted_gap_p90",
+            )
+        ]
+        money = [kpi_value_text("total_spend", row[k]) for k in ("overspend_mean", "overspend_p90")]
+        summary.add_row(row["variant"], *gaps, *money)
+    tables = [summary]
+    if not found.met.empty:
+        end = found.scenario.horizon.end
+        met = found.met[found.met["year"] == end].pivot(
+            index="capability", columns="variant", values="p_met"
+        )
+        table = Table("capability", *met.columns, title=f"{head}: P(requirement met in {end})")
+        for capability, row in met.iterrows():
+            table.add_row(capability, *(f"{v:.0%}" for v in row))
+        tables.append(table)
+    return tables
+
+
+def print_stress(found: StressResult, fmt: str, console: Console) -> None:
+    """Print a stress test as tables, JSON (its tables as lists of rows) or CSV (the summary)."""
+    if fmt == "json":
+        document = {
+            name: [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+            for name, table in found.tables().items()
+        }
+        print(
+            json.dumps(
+                {"samples": found.samples, "seed": found.seed, **document}, indent=2, default=str
+            )
+        )
+    elif fmt == "csv":
+        print(found.summary.to_csv(index=False), end="")
+    else:
+        for table in stress_tables(found):
+            console.print(table)
