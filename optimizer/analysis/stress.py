@@ -211,6 +211,9 @@ def _overspend(result: Result, draws: Draws) -> np.ndarray:
     return total
 
 
+NEVER = 1e9  # a first-met year for draws that never meet the requirement, for percentiles
+
+
 @dataclass
 class StressResult:
     """Each variant's optimal plan replayed under the same N draws: tidy tables."""
@@ -281,13 +284,13 @@ def _variant_tables(variant: str, plan: Result, replayed: Replay, scenario: Scen
     for i, c in enumerate(replayed.capabilities):
         years_met = first[:, i]
         finite = years_met[np.isfinite(years_met)]
-        p90 = float(np.percentile(years_met, 90))
+        p90 = float(np.percentile(np.where(np.isfinite(years_met), years_met, NEVER), 90))
         first_rows.append(
             {
                 "variant": variant,
                 "capability": c,
                 "expected": float(finite.mean()) if len(finite) else math.nan,
-                "p90": p90 if math.isfinite(p90) else math.nan,
+                "p90": p90 if p90 < NEVER else math.nan,
                 "never": float(1 - len(finite) / len(years_met)),
             }
         )
