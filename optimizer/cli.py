@@ -297,15 +297,16 @@ def stress(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the tables here.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
     force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    report: Annotated[bool, typer.Option(help="Also write report.html into --out.")] = False,
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
 ) -> None:
     """How each plan fares when lines slip, fall short and prices rise (no solver in the replay)."""
     try:
-        _check_output(out_dir, False, force)
+        _check_output(out_dir, report, force)
         with err.status("solving and replaying…"):
             found = run_stress(scenario, variant, samples, seed, sets=set_, time_limit=time_limit)
         if out_dir is not None:
-            write_stress(found, out_dir, force)
+            write_stress(found, out_dir, force, report)
     except (ScenarioError, OutputExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     print_stress(found, fmt.value, out)

@@ -23,10 +23,11 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from typer.testing import CliRunner
 
-from optimizer import ranges, solve
+from optimizer import ranges, solve, stress
 from optimizer.cli import app
+from optimizer.input.load import bundled, read_document
 from optimizer.output import write_result
-from optimizer.output.files import write_ranges
+from optimizer.output.files import write_ranges, write_stress
 from optimizer.output.report import (
     ReportError,
     kpi_change_text,
@@ -40,6 +41,7 @@ VARIANTS = ("baseline", "safe-65", "no-us")
 CHARTS = {"solve": {"capabilities", "spending", "orders"}}
 CHARTS["comparison"] = CHARTS["solve"] | {"attribution"}
 CHARTS["ranges"] = CHARTS["solve"] | {"ranges"}
+CHARTS["stress"] = CHARTS["solve"] | {"risk_gap", "risk_met"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -106,16 +108,42 @@ def ranges_folder(results, folder: Path) -> Path:
     return write_ranges(ranges("teaching-155", ["baseline", "no-us"], alternatives=1), folder)
 
 
-@pytest.fixture(params=["solve", "comparison", "ranges"])
+def stress_folder(results, folder: Path) -> Path:
+    """What `dualtrack stress --out` writes, for teaching-155 with a slip and a price risk."""
+    document = read_document(bundled()["teaching-155"])
+    document["uncertainty"] = [
+        {
+            "id": "slip",
+            "systems": {"groups": ["eu"]},
+            "field": "lead_time",
+            "add": {"choice": [0, 1], "p": [0.7, 0.3]},
+        },
+        {
+            "id": "price",
+            "systems": {"countries": ["US"]},
+            "field": "unit_cost",
+            "multiply": {"triangular": [1.0, 1.1, 1.4]},
+        },
+    ]
+    return write_stress(stress(document, ["baseline", "no-us"], samples=200), folder)
+
+
+@pytest.fixture(params=["solve", "comparison", "ranges", "stress"])
 def folder(request, results, tmp_path):
-    """A solve, a comparison and a ranges folder, each without a report yet."""
-    make = {"solve": solve_folder, "comparison": comparison_folder, "ranges": ranges_folder}
+    """A solve, a comparison, a ranges and a stress folder, each without a report yet."""
+    make = {
+        "solve": solve_folder,
+        "comparison": comparison_folder,
+        "ranges": ranges_folder,
+        "stress": stress_folder,
+    }
     return make[request.param](results, tmp_path / request.param)
 
 
 def kind_of(folder: Path) -> str:
     manifest = json.loads((folder / "manifest.json").read_text())
-    return "ranges" if "ranges" in manifest else manifest.get("kind", "solve")
+    extra = [kind for kind in ("ranges", "stress") if kind in manifest]
+    return extra[0] if extra else manifest.get("kind", "solve")
 
 
 class Page(HTMLParser):

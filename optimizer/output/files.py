@@ -215,23 +215,22 @@ def write_ranges(found: Ranges, out: Path, force: bool = False, report: bool = F
     )
 
 
-def write_stress(found: StressResult, out: Path, force: bool = False) -> Path:
-    """Write a stress test's tables (CSV, Parquet, Excel), scenario and manifest into ``out``."""
+def write_stress(found: StressResult, out: Path, force: bool = False, report: bool = False) -> Path:
+    """Write a stress test: the variants' plans as a comparison, and the stress tables.
 
-    def fill(folder: Path) -> tuple[list[str], dict]:
-        files = write_tables(folder, found.tables(), "stress.xlsx")
-        files.append(write_scenario(folder, found.scenario))
-        entries = {
-            "kind": "stress",
-            "scenario": found.scenario.name,
-            "scenario_sha256": scenario_hash(found.scenario),
-            "samples": found.samples,
-            "seed": found.seed,
-            "variants": list(found.plans),
-        }
-        return files, entries
-
-    return write_folder(out, fill, force, report=False)
+    Beside what ``write_comparison`` writes: ``stress_summary``, ``stress_met``,
+    ``stress_first_met`` and ``stress_gaps`` (``StressResult``'s tables); the manifest's
+    ``stress`` gives the samples and the seed.
+    """
+    planned = {v: r for v, r in found.plans.items()}
+    return write_comparison(
+        Comparison(found.scenario, planned),
+        out,
+        force,
+        report,
+        extra={f"stress_{name}": table for name, table in found.tables().items()},
+        about={"stress": {"samples": found.samples, "seed": found.seed}},
+    )
 
 
 def _replace(staging: Path, out: Path, force: bool) -> None:

@@ -31,14 +31,19 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from models.scenario import supplier_origin
 from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
 
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"
-CHARTS = ("capabilities", "spending", "orders", "attribution", "ranges")
+CHARTS = ("capabilities", "spending", "orders", "attribution", "ranges", "risk_gap", "risk_met")
+STRESS_TABLES = {
+    "stress_summary": ["variant"],
+    "stress_met": ["variant", "capability", "year", "p_met"],
+    "stress_gaps": ["variant", "year", "p10", "p50", "p90"],
+}
 TOP_SYSTEMS = 10
 """Systems shown by name in the orders chart; the rest are summed as "other"."""
 DPI = 150
@@ -96,6 +101,8 @@ class ResultFolder:
     """Per enabled rule: KPIs with the rule minus without it; None when not written."""
     ranges: pd.DataFrame | None = None
     """Per variant and KPI: optimum, min and max near the best gap; None when not written."""
+    stress: dict[str, pd.DataFrame] | None = None
+    """The stress test's tables by name (``STRESS_TABLES``); None when not written."""
 
     @property
     def money(self) -> str:
@@ -207,6 +214,9 @@ def _read_comparison(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
     ranges = None
     if (folder / "ranges.csv").is_file():
         ranges = _read_table(folder, "ranges", ["variant", "axis", "optimum", "min", "max"])
+    stress = None
+    if all((folder / f"{name}.csv").is_file() for name in STRESS_TABLES):
+        stress = {name: _read_table(folder, name, c) for name, c in STRESS_TABLES.items()}
     return ResultFolder(
         path=folder,
         kind="comparison",
@@ -218,6 +228,7 @@ def _read_comparison(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
         diff=diff,
         attribution=attribution,
         ranges=ranges,
+        stress=stress,
         **frames,
     )
 
@@ -480,6 +491,86 @@ def ranges_chart(data: ResultFolder) -> Figure | None:
     return figure
 
 
+def risk_gap_chart(data: ResultFolder) -> Figure | None:
+    """The weight-averaged gap share each year under the draws: P10–P90 band, P50 line.
+
+    One panel per variant, same scale; the plan as optimised (no slip) dashed. None
+    without a stress test.
+    """
+    if data.stress is None:
+        return None
+    gaps = data.stress["stress_gaps"]
+    variants = [v for v in data.variants if v in set(gaps["variant"])]
+    figure, panels = _panels(len(variants), sharey=True)
+    colours = dict(zip(data.variants, _variant_colours(data), strict=True))
+    plan = _gap_share_by_year(data)
+    for panel, variant in zip(panels, variants, strict=True):
+        rows = gaps[gaps["variant"] == variant]
+        colour = colours[variant]
+        panel.fill_between(
+            rows["year"],
+            rows["p10"],
+            rows["p90"],
+            color=colour,
+            alpha=0.25,
+            label="P10–P90 of the draws",
+        )
+        panel.plot(rows["year"], rows["p50"], color=colour, linewidth=2, label="median")
+        if variant in plan:
+            panel.plot(
+                plan[variant].index,
+                plan[variant].values,
+                "--",
+                color="black",
+                linewidth=1,
+                label="plan as optimised",
+            )
+        panel.set_title(_variant_label(data, variant), fontsize=9)
+        panel.yaxis.set_major_formatter(PercentFormatter(1.0))
+        panel.xaxis.set_major_locator(MaxNLocator(integer=True))
+        panel.tick_params(labelsize=8)
+    panels[0].legend(fontsize=7, loc="upper right")
+    samples = data.manifest.get("stress", {}).get("samples", "")
+    figure.suptitle(f"Average gap share each year over {samples:,} draws of the risks", fontsize=11)
+    figure.tight_layout()
+    return figure
+
+
+def _gap_share_by_year(data: ResultFolder) -> dict[str, pd.Series]:
+    """Per variant, the plan's weight-averaged gap share each year (as the gap_<year> KPIs)."""
+    weights = {c["id"]: c.get("weight", 1.0) for c in data.scenario.get("capabilities", [])}
+    caps = data.capabilities[data.capabilities["requirement"] > 0].copy()
+    caps["weight"] = caps["capability"].map(weights).astype(float)
+    caps["weighted"] = caps["weight"] * (caps["gap"] / caps["requirement"])
+    by = caps.groupby(["variant", "year"])[["weighted", "weight"]].sum()
+    share = (by["weighted"] / by["weight"]).rename("share").reset_index()
+    return {v: rows.set_index("year")["share"] for v, rows in share.groupby("variant")}
+
+
+def risk_met_chart(data: ResultFolder) -> Figure | None:
+    """P(requirement met) by capability × year, one heat map per variant. None without stress."""
+    if data.stress is None:
+        return None
+    met = data.stress["stress_met"]
+    variants = [v for v in data.variants if v in set(met["variant"])]
+    figure, panels = _panels(len(variants), sharey=False)
+    image = None
+    for panel, variant in zip(panels, variants, strict=True):
+        table = met[met["variant"] == variant].pivot(
+            index="capability", columns="year", values="p_met"
+        )
+        image = panel.imshow(table.to_numpy(), vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
+        panel.set_yticks(range(len(table.index)), [_wrap(c, 16) for c in table.index], fontsize=7)
+        years = list(table.columns)
+        step = max(1, len(years) // 6)
+        panel.set_xticks(range(0, len(years), step), years[::step], fontsize=7)
+        panel.set_title(_variant_label(data, variant), fontsize=9)
+    if image is not None:
+        figure.colorbar(image, ax=panels, fraction=0.03, format=PercentFormatter(1.0))
+    figure.suptitle("Probability that each requirement is met, by year", fontsize=11)
+    return figure
+
+
 def _variant_colours(data: ResultFolder) -> list[str]:
     return [VARIANT_COLOURS[i % len(VARIANT_COLOURS)] for i in range(len(data.variants))]
 
@@ -525,6 +616,8 @@ def draw_charts(data: ResultFolder) -> dict[str, bytes]:
         "orders": orders_chart(data),
         "attribution": attribution_chart(data),
         "ranges": ranges_chart(data),
+        "risk_gap": risk_gap_chart(data),
+        "risk_met": risk_met_chart(data),
     }
     return {name: png_bytes(figure) for name, figure in figures.items() if figure is not None}
 
@@ -758,6 +851,37 @@ def ranges_html(data: ResultFolder, chart: str) -> str:
     )
 
 
+def risk_html(data: ResultFolder, charts: dict[str, str]) -> str:
+    """The stress test: what the plans' weighted gaps become under the risks; "" without one."""
+    if data.stress is None:
+        return ""
+    summary = data.stress["stress_summary"]
+    columns = [c for c in summary.columns if c.startswith(("plan_", "weighted_gap_", "overspend_"))]
+    rows = [
+        [_escape(row["variant"])]
+        + [
+            _escape(
+                kpi_value_text(
+                    "total_spend" if c.startswith("overspend") else "weighted_gap", float(row[c])
+                )
+            )
+            for c in columns
+        ]
+        for _, row in summary.iterrows()
+    ]
+    samples = data.manifest.get("stress", {}).get("samples", "")
+    return (
+        "<h2>Delivery risk</h2>"
+        f"<p>Each variant's plan held fixed and replayed under {samples:,} draws of the "
+        "scenario's uncertainty list: lines slip, fall short and prices rise (docs/risk.md). "
+        "The weighted gap of the horizon, and the money the plan would need beyond its "
+        "budgets.</p>"
+        + _table(["variant", *[_escape(c) for c in columns]], rows, 1)
+        + charts.get("risk_gap", "")
+        + charts.get("risk_met", "")
+    )
+
+
 def figure_html(name: str, png: bytes, caption: str) -> str:
     """A chart as an embedded PNG (data URI), with its caption and PNG file name."""
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -775,6 +899,8 @@ CAPTIONS = {
     "orders": f"Orders per order year by system, the {TOP_SYSTEMS} costliest systems by name",
     "attribution": "Change in weighted gap caused by each rule",
     "ranges": "Each KPI's range over plans near the best gap, with the optimal plan as a dot",
+    "risk_gap": "Average gap share each year under the sampled risks: median and P10–P90",
+    "risk_met": "Probability that each capability's requirement is met, by year",
 }
 
 
@@ -798,6 +924,7 @@ def page_html(data: ResultFolder, charts: dict[str, bytes]) -> str:
         figures["orders"],
         attribution_html(data, figures.get("attribution", "")),
         ranges_html(data, figures.get("ranges", "")),
+        risk_html(data, figures),
         f"<footer>Made by dualtrack {_escape(_version())} from the tables in this folder. "
         f"The charts are also in <code>{CHARTS_FOLDER}/</code> as PNG files, for slides."
         "</footer>",
