@@ -15,7 +15,8 @@ from record import commit, write_rows
 
 from models.uncertainty import Uncertainty
 from optimizer import solve
-from optimizer.analysis.stress import draw, replay
+from optimizer.analysis.stress import replay
+from optimizer.input.draws import draw
 from optimizer.input.load import bundled, load_scenario
 
 LOAD = [

@@ -13,8 +13,9 @@ from conftest import micro
 from typer.testing import CliRunner
 
 from optimizer import solve, stress
-from optimizer.analysis.stress import draw, replay
+from optimizer.analysis.stress import replay
 from optimizer.cli import app
+from optimizer.input.draws import draw
 
 SAMPLES = 10_000
 

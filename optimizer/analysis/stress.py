@@ -21,87 +21,11 @@ import numpy as np
 import pandas as pd
 
 from models import Scenario
-from models.uncertainty import Distribution, Uncertainty
+from optimizer.input.draws import Draws, draw
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import BASELINE, ScenarioLike, load_scenario
 from optimizer.solve.results import MET, Result
 from optimizer.solve.stages import solve
-
-
-@dataclass
-class Draws:
-    """N draws: per system a slip, a capacity and a price factor; per budget an amount factor."""
-
-    systems: list[str]
-    budgets: list[str]
-    slip: np.ndarray  # N × S, whole years
-    capacity: np.ndarray  # N × S
-    price: np.ndarray  # N × S
-    amount: np.ndarray  # N × B
-
-
-def _sample(dist: Distribution, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    if dist.choice is not None:
-        return rng.choice(np.array(dist.choice, dtype=float), size=shape, p=dist.p)
-    if dist.uniform is not None:
-        return rng.uniform(*dist.uniform, size=shape)
-    if dist.triangular is not None:
-        low, mode, high = dist.triangular
-        if low == high:
-            return np.full(shape, low)
-        return rng.triangular(low, mode, high, size=shape)
-    mean, sd = dist.normal
-    return np.clip(rng.normal(mean, sd, size=shape), 0.0, None)
-
-
-def draw(scenario: Scenario, samples: int, seed: int = 0) -> Draws:
-    """``samples`` draws of the scenario's uncertainty list, reproducible from ``seed``.
-
-    Entries are drawn in document order from one generator, so the same seed
-    gives the same draws. Entries that match the same item combine: slips add,
-    factors multiply.
-    """
-    rng = np.random.default_rng(seed)
-    systems = [s.id for s in scenario.systems]
-    budgets = [b.id for b in scenario.budgets]
-    supplier = {s.id: s.supplier for s in scenario.systems}
-    n = samples
-    out = Draws(
-        systems,
-        budgets,
-        slip=np.zeros((n, len(systems))),
-        capacity=np.ones((n, len(systems))),
-        price=np.ones((n, len(systems))),
-        amount=np.ones((n, len(budgets))),
-    )
-    for entry in scenario.uncertainty:
-        if entry.field == "amount":
-            columns = [budgets.index(b) for b in entry.budgets]
-            out.amount[:, columns] *= _sample(entry.multiply, rng, (n, 1))
-            continue
-        chosen = set(scenario.select(entry.systems)) if entry.systems else set(systems)
-        columns = [j for j, s in enumerate(systems) if s in chosen]
-        values = _draw_per(entry, rng, n, [systems[j] for j in columns], supplier)
-        target = {"lead_time": out.slip, "capacity": out.capacity, "unit_cost": out.price}
-        if entry.field == "lead_time":
-            target["lead_time"][:, columns] += values
-        else:
-            target[entry.field][:, columns] *= values
-    return out
-
-
-def _draw_per(
-    entry: Uncertainty, rng: np.random.Generator, n: int, systems: list[str], supplier: dict
-) -> np.ndarray:
-    """N × len(systems): one draw shared by all, or one per system or per supplier."""
-    dist = entry.add or entry.multiply
-    if entry.per == "system":
-        return _sample(dist, rng, (n, len(systems)))
-    if entry.per == "supplier":
-        owners = sorted({supplier[s] for s in systems})
-        drawn = _sample(dist, rng, (n, len(owners)))
-        return drawn[:, [owners.index(supplier[s]) for s in systems]]
-    return np.repeat(_sample(dist, rng, (n, 1)), len(systems), axis=1)
 
 
 @dataclass
