@@ -15,9 +15,9 @@ from record import commit, write_rows
 
 from models.uncertainty import Uncertainty
 from optimizer import solve
-from optimizer.analysis.stress import replay
 from optimizer.input.draws import draw
 from optimizer.input.load import bundled, load_scenario
+from optimizer.solve.replay import replay
 
 LOAD = [
     {
@@ -67,7 +67,7 @@ def main() -> None:
             began = time.perf_counter()
             drawn = draw(plan.scenario, samples, seed=0)
             middle = time.perf_counter()
-            replayed = replay(plan, drawn)
+            replayed = replay(plan.scenario, plan.frames(), drawn)
             ended = time.perf_counter()
             rows.append(
                 {

@@ -13,9 +13,9 @@ from conftest import micro
 from typer.testing import CliRunner
 
 from optimizer import solve, stress
-from optimizer.analysis.stress import replay
 from optimizer.cli import app
 from optimizer.input.draws import draw
+from optimizer.solve.replay import replay
 
 SAMPLES = 10_000
 
@@ -46,7 +46,7 @@ def test_a_capacity_shortfall_turns_one_order_into_a_two_year_backlog():
     # Capacity halved in every draw: 5 of the 10 arrive in 2027, the other 5 in 2028.
     cut = {"id": "cut", "field": "capacity", "multiply": {"choice": [0.5]}}
     plan = solve(late([cut]), mip_gap=0.0)
-    replayed = replay(plan, draw(plan.scenario, 3, seed=0))
+    replayed = replay(plan.scenario, plan.frames(), draw(plan.scenario, 3, seed=0))
     assert replayed.years == [2026, 2027, 2028]
     assert np.allclose(replayed.level[:, 0, :], [0, 5, 10])
     # weighted gap: 1 (2026) + 0.5 (2027) + 0 (2028), against the plan's 1 + 0 + 0
@@ -68,7 +68,8 @@ def test_with_no_perturbation_the_replay_is_the_models_plan(name):
     # No uncertainty (every factor 1, no slip): each draw's levels are the plan's own, in
     # every year of the horizon and its tail, and so is the weighted gap.
     plan = solve(name)
-    replayed = replay(plan, draw(plan.scenario.model_copy(update={"uncertainty": []}), 2))
+    neutral = draw(plan.scenario.model_copy(update={"uncertainty": []}), 2)
+    replayed = replay(plan.scenario, plan.frames(), neutral)
     levels = plan.capabilities.pivot(index="capability", columns="year", values="level")
     expected = levels.loc[replayed.capabilities, replayed.years].to_numpy()
     assert np.allclose(replayed.level, expected[None], atol=1e-6)

@@ -1,15 +1,9 @@
-"""Stress tests (DESIGN §14): a plan held fixed and replayed under sampled delivery outcomes.
+"""Stress tests (DESIGN §14): each variant's plan held fixed and replayed under sampled risks.
 
-Each draw of the scenario's ``uncertainty`` list gives every system a lead-time
-slip (whole years), a capacity factor and a price factor, and every budget an
-amount factor. The plan's orders then become a backlog: an order placed in t
-can arrive from t + L_s + slip on; a system delivers at most its realised
-capacity a year (its capacity, with the plan's expansion, times the factor),
-oldest orders first; contracted pipeline deliveries slip with the lead time and
-use no capacity, as in the model. Levels, gaps and the weighted gap follow as in
-the model. A price rise is paid: what the plan's payments exceed the realised
-budgets by, year by year, is its overspend. The replay is numpy arithmetic over
-all draws at once; no solver runs.
+The draws come from the scenario's ``uncertainty`` list (``optimizer.input.draws``); the
+replay (``optimizer.solve.replay``) turns the plan's orders into a backlog under each
+draw. This module sums the replays up: the weighted gap's distribution, the probability
+that each requirement is met by each year, the first year met, and the overspend.
 """
 
 from __future__ import annotations
@@ -21,119 +15,12 @@ import numpy as np
 import pandas as pd
 
 from models import Scenario
-from optimizer.input.draws import Draws, draw
+from optimizer.input.draws import draw
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import BASELINE, ScenarioLike, load_scenario
+from optimizer.solve.replay import Replay, replay
 from optimizer.solve.results import MET, Result
 from optimizer.solve.stages import solve
-
-
-@dataclass
-class Replay:
-    """One plan replayed under N draws: deliveries, levels and gaps per draw."""
-
-    years: list[int]
-    capabilities: list[str]
-    level: np.ndarray  # N × C × Y
-    gap: np.ndarray  # N × C × Y
-    requirement: np.ndarray  # C × Y
-    weighted_gap: np.ndarray  # N: the horizon's weighted gap, as the KPI
-    overspend: np.ndarray  # N
-
-
-def replay(result: Result, draws: Draws) -> Replay:
-    """The plan of ``result`` under every draw (see the module's docstring)."""
-    scenario = result.scenario
-    years = list(scenario.delivery_years)
-    first = years[0]
-    n, index = draws.slip.shape[0], {s: j for j, s in enumerate(draws.systems)}
-    delivered = {}
-    ordered = result.orders.groupby(["system", "year"])["quantity"].sum()
-    invested = result.investments
-    for s in scenario.systems:
-        j = index[s.id]
-        slip = draws.slip[:, j].astype(int)
-        arrivals = np.zeros((n, len(years)))
-        for (system, year), quantity in ordered.items():
-            if system == s.id:
-                _scatter(arrivals, year + s.lead_time + slip - first, quantity)
-        pipeline = np.zeros((n, len(years)))
-        for year, quantity in s.pipeline.items():
-            _scatter(pipeline, year + slip - first, quantity)
-        capacity = np.array([scenario.series(s.capacity)[y] for y in years], dtype=float)
-        for row in invested[invested["system"] == s.id].itertuples():
-            capacity[max(0, row.first_output_year - first) :] += row.extra_capacity
-        realised = capacity[None, :] * draws.capacity[:, [j]]
-        out, backlog = np.zeros((n, len(years))), np.zeros(n)
-        for k in range(len(years)):  # oldest orders first: only the total a year matters here
-            backlog += arrivals[:, k]
-            out[:, k] = np.minimum(backlog, realised[:, k])
-            backlog -= out[:, k]
-        delivered[s.id] = out + pipeline
-    caps = [c.id for c in scenario.capabilities]
-    level = np.zeros((n, len(caps), len(years)))
-    requirement = np.zeros((len(caps), len(years)))
-    for i, c in enumerate(scenario.capabilities):
-        initial = np.array([scenario.series(c.initial)[y] for y in years])
-        used = np.cumsum([scenario.series(c.consumption)[y] for y in years])
-        added = sum(
-            (
-                e * np.cumsum(delivered[s.id], axis=1)
-                for s in scenario.systems
-                if (e := s.contributes.get(c.id))
-            ),
-            np.zeros((n, len(years))),
-        )
-        level[:, i, :] = initial[None, :] + added - used[None, :]
-        requirement[i] = [scenario.series(c.requirement)[y] for y in years]
-    gap = np.clip(requirement[None, :, :] - level, 0.0, None)
-    weights = np.array([c.weight for c in scenario.capabilities])[:, None]
-    horizon = np.array([y <= scenario.horizon.end for y in years])
-    shares = np.divide(gap, requirement, out=np.zeros_like(gap), where=requirement > 0)
-    weighted = (weights[None] * shares)[:, :, horizon].sum(axis=(1, 2))
-    return Replay(years, caps, level, gap, requirement, weighted, _overspend(result, draws))
-
-
-def _scatter(target: np.ndarray, column: np.ndarray | int, quantity: float) -> None:
-    """Add ``quantity`` at each draw's ``column``; columns past the last year are lost."""
-    column = np.broadcast_to(np.asarray(column), (target.shape[0],))
-    inside = (column >= 0) & (column < target.shape[1])
-    rows = np.nonzero(inside)[0]
-    np.add.at(target, (rows, column[inside]), quantity)
-
-
-def _overspend(result: Result, draws: Draws) -> np.ndarray:
-    """What the plan's payments at realised prices exceed the realised budgets by, per draw.
-
-    Each budget pays what it paid in the plan, its order part at the realised price
-    (adoption and expansion as planned). A budget without carryover is short in a
-    year by what it pays beyond that year's realised amount, summed over the years;
-    one with carryover by the most its running payments exceed its running amount.
-    The budgets' shortfalls are added up.
-    """
-    scenario = result.scenario
-    years = list(scenario.years)
-    index = {s: j for j, s in enumerate(draws.systems)}
-    n = draws.price.shape[0]
-    paid = result.spending.groupby(["system", "year"])["amount"].sum()
-    orders = result.orders.groupby(["system", "year"])["cost"].sum()
-    total = np.zeros(n)
-    for k, b in enumerate(scenario.budgets):
-        spent = np.zeros((n, len(years)))
-        rows = result.spending[result.spending["budget"] == b.id]
-        for row in rows.itertuples():
-            ordered = orders.get((row.system, row.year), 0.0) / paid[row.system, row.year]
-            factor = 1 + (draws.price[:, index[row.system]] - 1) * ordered
-            spent[:, years.index(row.year)] += row.amount * factor
-        amount = np.array([scenario.series(b.amount)[y] for y in years])[None, :]
-        money = amount * draws.amount[:, [k]]
-        if b.carryover:
-            short = np.cumsum(spent, axis=1) - np.cumsum(money, axis=1)
-            total += np.clip(short.max(axis=1), 0.0, None)
-        else:
-            total += np.clip(spent - money, 0.0, None).sum(axis=1)
-    return total
-
 
 NEVER = 1e9  # a first-met year for draws that never meet the requirement, for percentiles
 
@@ -260,7 +147,8 @@ def stress(
             continue
         # the same seed for every variant: the same futures, where the variants share systems
         draws = draw(plan.scenario, samples, seed)
-        tables = _variant_tables(variant, plan, replay(plan, draws), plan.scenario)
+        replayed = replay(plan.scenario, plan.frames(), draws)
+        tables = _variant_tables(variant, plan, replayed, plan.scenario)
         summary.append(tables[0])
         met += tables[1]
         first += tables[2]
