@@ -7,7 +7,7 @@ Unknown keys are errors everywhere (``extra="forbid"``). Cross-references
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.filters import Filter
 from models.ids import Country, Id
@@ -131,6 +131,19 @@ class Budget(Entity):
     eligible: Filter = Field(default_factory=Filter)
 
 
+class Risk(BaseModel):
+    """Plan for the delivery risks: the primary over sampled outcomes (DESIGN §14)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    samples: int = Field(ge=1, le=500)
+    """K draws of the ``uncertainty`` list (slips and capacity factors), held in the model."""
+    seed: int = 0
+    measure: Literal["expected", "cvar"] = "expected"
+    """The mean weighted gap over the samples, or its CVaR (the mean of the worst 1 − alpha)."""
+    alpha: float = Field(default=0.8, ge=0, lt=1)
+
+
 class Objective(BaseModel):
     """What to minimise first, and what to minimise at that optimum."""
 
@@ -138,6 +151,14 @@ class Objective(BaseModel):
 
     primary: Literal["weighted_gap", "max_gap"] = "weighted_gap"
     secondary: Literal["cost", "non_eu_spend", "none"] = "cost"
+    risk: Risk | None = None
+    """With it, the primary is the weighted gap's mean or CVaR over sampled delivery outcomes."""
+
+    @model_validator(mode="after")
+    def _risk_on_the_weighted_gap(self) -> "Objective":
+        if self.risk is not None and self.primary != "weighted_gap":
+            raise ValueError("risk: only with primary weighted_gap")
+        return self
 
 
 class SolverOptions(BaseModel):

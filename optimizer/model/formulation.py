@@ -22,9 +22,12 @@ o_s                ``ordered[s]``              s ordered at least once (only whe
 =================  ==========================  ==========================================
 """
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from models import Budget, Scenario, System
+from optimizer.input.draws import draw
 from optimizer.model import rules
 
 PRIMARY_TOLERANCE = 1e-6  # how far stage two may move the primary from its optimum
@@ -362,6 +365,8 @@ def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
             return m.max_gap >= m.weighted_gap_share[c, t]
 
         m.primary = pyo.Expression(expr=m.max_gap)
+    elif scenario.objective.risk is not None:
+        m.primary = pyo.Expression(expr=add_risk(m, scenario))
     else:
         m.primary = pyo.Expression(expr=sum(m.weighted_gap_share[g] for g in m.GAPS))
     m.primary_objective = pyo.Objective(expr=m.primary, sense=pyo.minimize)
@@ -376,6 +381,96 @@ def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         secondary = sum(m.payment[s, t] for s, t in m.PAYMENTS)
     m.secondary_objective = pyo.Objective(expr=secondary, sense=pyo.minimize)
     m.secondary_objective.deactivate()
+
+
+def add_risk(m: pyo.ConcreteModel, scenario: Scenario) -> Any:
+    """The weighted gap's mean or CVaR over K sampled delivery outcomes (the extensive form).
+
+    One set of orders and expansions; for each sample k, the delivery rules of the
+    replay (``optimizer.solve.replay``) written linearly: orders arrive L_s + slip_{k,s}
+    years after they are placed and wait in a backlog b_{k,s,y}; deliveries
+    d_{k,s,y} ≤ f_{k,s}·(cap_{s,y} + Δ_s·Σ z), slipped pipeline on top; levels, gaps and
+    the weighted gap W_k as in the model. Returns (1/K)·Σ_k W_k, or with ``cvar``
+    η + Σ_k e_k / ((1 − α)·K) with e_k ≥ W_k − η, e_k ≥ 0.
+    """
+    risk = scenario.objective.risk
+    drawn = draw(scenario, risk.samples, risk.seed)
+    slip = {s: drawn.slip[:, j].astype(int) for j, s in enumerate(drawn.systems)}
+    factor = {s: drawn.capacity[:, j] for j, s in enumerate(drawn.systems)}
+    samples, years = range(risk.samples), list(m.DELIVERY_YEARS)
+    orderable = sorted({s for s, _ in m.ORDERS}, key=m.SYSTEMS.ord)
+    flows = [(k, s, y) for k in samples for s in orderable for y in years]
+    m.sample_delivered = pyo.Var(flows, domain=pyo.NonNegativeReals, doc="d_{k,s,y}")
+    m.sample_backlog = pyo.Var(flows, domain=pyo.NonNegativeReals, doc="b_{k,s,y}")
+
+    def arrivals(k: int, s: str, y: int) -> Any:
+        ordered = y - m.system[s].lead_time - int(slip[s][k])
+        return m.order[s, ordered] if (s, ordered) in m.order else 0
+
+    @m.Constraint(flows, doc="b_{k,s,y} = b_{k,s,y−1} + arrivals − d_{k,s,y}")
+    def sample_backlog_balance(m, k, s, y):
+        before = m.sample_backlog[k, s, y - 1] if y > years[0] else 0
+        return m.sample_backlog[k, s, y] == before + arrivals(k, s, y) - m.sample_delivered[k, s, y]
+
+    @m.Constraint(flows, doc="d_{k,s,y} ≤ f_{k,s}·(cap_{s,y} + Δ_s·Σ_{τ ≤ y−R} z_{s,τ})")
+    def sample_capacity(m, k, s, y):
+        system, cap = m.system[s], m.yearly_capacity[s][y]
+        steps = 0
+        if system.expansion is not None:
+            steps = sum(
+                m.expansion_steps[s, tau]
+                for tau in m.YEARS
+                if tau <= y - system.expansion.ramp_up and (s, tau) in m.expansion_steps
+            )
+            steps = system.expansion.capacity * steps
+        return m.sample_delivered[k, s, y] <= factor[s][k] * (cap + steps)
+
+    initial = {c.id: scenario.series(c.initial) for c in scenario.capabilities}
+    consumption = {c.id: scenario.series(c.consumption) for c in scenario.capabilities}
+    requirement = {c.id: scenario.series(c.requirement) for c in scenario.capabilities}
+    m.sample_level = pyo.Var(samples, m.CAPABILITIES, years, doc="l_{k,c,y}")
+
+    def pipeline(k: int, s: str, y: int) -> float:
+        return m.system[s].pipeline.get(y - int(slip[s][k]), 0.0)
+
+    @m.Constraint(samples, m.CAPABILITIES, years, doc="l_{k,c,y} year on year")
+    def sample_level_balance(m, k, c, y):
+        first = y == years[0]
+        before = 0 if first else m.sample_level[k, c, y - 1]
+        change = initial[c][y] - (0 if first else initial[c][y - 1])
+        arrived = sum(
+            e * ((m.sample_delivered[k, s, y] if s in orderable else 0) + pipeline(k, s, y))
+            for s, e in m.contributors[c]
+        )
+        return m.sample_level[k, c, y] == before + change + arrived - consumption[c][y]
+
+    gaps = [(k, c, y) for k in samples for c, y in m.GAPS]
+    m.sample_gap = pyo.Var(gaps, domain=pyo.NonNegativeReals, doc="g_{k,c,y}")
+
+    @m.Constraint(gaps, doc="g_{k,c,y} ≥ r_{c,y} − l_{k,c,y}")
+    def sample_gap_definition(m, k, c, y):
+        return m.sample_gap[k, c, y] >= requirement[c][y] - m.sample_level[k, c, y]
+
+    end, tail_weight = scenario.horizon.end, scenario.horizon.tail_weight
+    weight = {c.id: c.weight for c in scenario.capabilities}
+
+    def weighted(k: int) -> Any:
+        return sum(
+            weight[c] * m.sample_gap[k, c, y] / requirement[c][y] * (tail_weight if y > end else 1)
+            for c, y in m.GAPS
+        )
+
+    if risk.measure == "expected":
+        return sum(weighted(k) for k in samples) / risk.samples
+    m.cvar_threshold = pyo.Var(doc="η")
+    m.cvar_excess = pyo.Var(samples, domain=pyo.NonNegativeReals, doc="e_k")
+
+    @m.Constraint(samples, doc="e_k ≥ W_k − η")
+    def cvar_excess_definition(m, k):
+        return m.cvar_excess[k] >= weighted(k) - m.cvar_threshold
+
+    share = 1 / ((1 - risk.alpha) * risk.samples)
+    return m.cvar_threshold + share * sum(m.cvar_excess[k] for k in samples)
 
 
 def primary_cap(primary_optimum: float) -> float:
@@ -405,8 +500,8 @@ def start_from_nothing(m: pyo.ConcreteModel, scenario: Scenario) -> bool:
     rule but deadlines and investment floors, so as HiGHS's first incumbent it
     guarantees a plan from a time-limited solve.
     """
-    if any(rule.type in HARD_RULES for rule in scenario.enabled_rules):
-        return False
+    if scenario.objective.risk or any(r.type in HARD_RULES for r in scenario.enabled_rules):
+        return False  # (a robust model's sample levels are not set here)
     for var in m.component_data_objects(pyo.Var, descend_into=True):
         var.set_value(0, skip_validation=True)
     for c in scenario.capabilities:
