@@ -54,6 +54,7 @@ def test_the_expected_variants_are_there():
         "hague-3.5",
         "ceasefire",
         "continued-war",
+        "robust-dual-track",
     }
     assert expected <= set(VARIANTS)
 
@@ -144,6 +145,21 @@ def test_buy_now_money_does_not_widen_the_gap(results):
     assert at_most(objective(results, "buy-now"), objective(results, "no-preference"), gap)
 
 
+def test_the_robust_dual_track_plans_for_the_risks(results):
+    # The same rules as dual-track, the objective over 10 sampled outcomes: its plan is
+    # audited like every other (the audit replays its samples), and as announced (no slip)
+    # it cannot do better than dual-track's, which is optimal for that.
+    robust, plain = results["robust-dual-track"], results["dual-track"]
+    assert robust.scenario.objective.risk is not None
+    gap = tolerance(results, "robust-dual-track", "dual-track")
+    assert at_most(
+        kpi(results, "dual-track", "weighted_gap"),
+        kpi(results, "robust-dual-track", "weighted_gap"),
+        gap,
+    )
+    assert plain.objective <= robust.objective  # the samples are worse than the plan as announced
+
+
 def test_a_ceasefire_does_not_widen_the_gap_and_continued_war_does_not_narrow_it(results):
     # A ceasefire only lowers aid and opens Ukrainian lines: a relaxation of the baseline, which
     # in turn relaxes the continued war (aid held at its 2025 level, Ukrainian output at home).
@@ -201,11 +217,16 @@ def purchases_left_undone(result, material: float = 0.005) -> list[tuple]:
     return undone
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+DETERMINISTIC = [v for v in VARIANTS if load_scenario(PATH, v).objective.risk is None]
+
+
+@pytest.mark.parametrize("variant", DETERMINISTIC)
 def test_no_money_is_left_that_could_close_a_gap(results, variant):
     # The horizon's tail (DESIGN §4) lets the last years' orders arrive where the objective
     # sees them; what stays unspent then is money that nothing the objective values can use:
     # capacity is taken, or the gaps it could reach are closed, or the rules forbid it.
+    # (A robust variant minimises the gap over sampled outcomes, to a 1 % MIP gap: the
+    # check, which reads the plan's nominal gaps at the solver's tolerance, does not apply.)
     assert results[variant].scenario.horizon.tail > 0
     assert purchases_left_undone(results[variant]) == []
 
