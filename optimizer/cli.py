@@ -289,7 +289,7 @@ def stress(
     scenario: ScenarioArg = None,
     variant: Annotated[
         list[str] | None,
-        typer.Option("--variant", "-v", help="A variant; repeatable (default: baseline)."),
+        typer.Option("--variant", "-v", help="A variant; repeatable (default: all)."),
     ] = None,
     set_: SetOpt = None,
     samples: Annotated[int, typer.Option(help="Draws of the scenario's uncertainty list.")] = 1000,

@@ -125,7 +125,7 @@ def stress(
     sets: list[str] | None = None,
     **options,
 ) -> StressResult:
-    """Each variant's optimal plan (default: the baseline's) replayed under ``samples`` draws.
+    """Each variant's optimal plan (default: baseline and every variant) replayed under draws.
 
     The draws come from each variant's ``uncertainty`` list with the same seed, so
     variants that share their systems and list are compared under the same futures.
@@ -133,7 +133,7 @@ def stress(
     if samples < 1:
         raise ScenarioError([f"--samples {samples}: must be ≥ 1"])
     base = load_scenario(scenario, sets=sets)
-    names = list(dict.fromkeys(variants or [BASELINE]))
+    names = list(dict.fromkeys([BASELINE, *base.variants] if variants is None else variants))
     unknown = [v for v in names if v != BASELINE and v not in base.variants]
     if unknown:
         known = ", ".join([BASELINE, *base.variants])
