@@ -253,6 +253,7 @@ def stress_tables(found: StressResult) -> list[Table]:
         met = found.met[found.met["year"] == end].pivot(
             index="capability", columns="variant", values="p_met"
         )
+        met = met[[v for v in found.plans if v in met.columns]]  # in the order asked for
         table = Table("capability", *met.columns, title=f"{head}: P(requirement met in {end})")
         for capability, row in met.iterrows():
             table.add_row(capability, *(f"{v:.0%}" for v in row))
