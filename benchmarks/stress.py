@@ -11,6 +11,7 @@ import argparse
 import time
 from pathlib import Path
 
+from generate import Rung, generate
 from record import commit, write_rows
 
 from models.uncertainty import Uncertainty
@@ -56,13 +57,16 @@ FIELDS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--rung", nargs="*", default=[], help="also ladder rungs, e.g. 1000x20")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     rows, git = [], commit()
-    for name in sorted(bundled()):
-        scenario = load_scenario(name)
+    scenarios = {name: load_scenario(name) for name in sorted(bundled())}
+    for text in args.rung:  # a generated rung: its plan within 120 s, replayed as any other
+        scenarios[text] = load_scenario(generate(Rung.parse(text)))
+    for name, scenario in scenarios.items():
         load = [Uncertainty.model_validate(u) for u in LOAD]
-        plan = solve(scenario.model_copy(update={"uncertainty": load}))
+        plan = solve(scenario.model_copy(update={"uncertainty": load}), time_limit=120)
         for samples in args.samples:
             began = time.perf_counter()
             drawn = draw(plan.scenario, samples, seed=0)
