@@ -217,8 +217,14 @@ def print_ranges(found: Ranges, fmt: str, console: Console) -> None:
                 console.print(f"{variant}, alternative {k}: orders {systems}", highlight=False)
 
 
+VARIANTS_PER_TABLE = 5
+
+
 def stress_tables(found: StressResult) -> list[Table]:
-    """The weighted gap and overspend over the draws; P(met) by capability in the end year."""
+    """The weighted gap and overspend over the draws, and P(met) by capability.
+
+    P(met) is shown for the first report year (else the end year), five variants a table.
+    """
     head = f"{found.scenario.name}: {found.samples:,} draws (seed {found.seed})"
     summary = Table(
         "variant",
@@ -248,14 +254,18 @@ def stress_tables(found: StressResult) -> list[Table]:
         money = [kpi_value_text("total_spend", row[k]) for k in ("overspend_mean", "overspend_p90")]
         summary.add_row(row["variant"], *gaps, *money)
     tables = [summary]
-    if not found.met.empty:
-        end = found.scenario.horizon.end
-        met = found.met[found.met["year"] == end].pivot(
-            index="capability", columns="variant", values="p_met"
-        )
-        met = met[[v for v in found.plans if v in met.columns]]  # in the order asked for
-        table = Table("capability", *met.columns, title=f"{head}: P(requirement met in {end})")
-        for capability, row in met.iterrows():
+    if found.met.empty:
+        return tables
+    scenario = found.scenario
+    year = scenario.report_years[0] if scenario.report_years else scenario.horizon.end
+    met = found.met[found.met["year"] == year].pivot(
+        index="capability", columns="variant", values="p_met"
+    )
+    variants = [v for v in found.plans if v in met.columns]  # in the order asked for
+    for first in range(0, len(variants), VARIANTS_PER_TABLE):  # a table that fits the terminal
+        shown = variants[first : first + VARIANTS_PER_TABLE]
+        table = Table("capability", *shown, title=f"{head}: P(requirement met in {year})")
+        for capability, row in met[shown].iterrows():
             table.add_row(capability, *(f"{v:.0%}" for v in row))
         tables.append(table)
     return tables
