@@ -555,12 +555,13 @@ def risk_met_chart(data: ResultFolder) -> Figure | None:
     variants = [v for v in data.variants if v in set(met["variant"])]
     figure, panels = _panels(len(variants), sharey=False)
     image = None
-    for panel, variant in zip(panels, variants, strict=True):
+    for position, (panel, variant) in enumerate(zip(panels, variants, strict=True)):
         table = met[met["variant"] == variant].pivot(
             index="capability", columns="year", values="p_met"
         )
         image = panel.imshow(table.to_numpy(), vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
-        panel.set_yticks(range(len(table.index)), [_wrap(c, 16) for c in table.index], fontsize=7)
+        labels = [_wrap(c, 16) for c in table.index] if position % PANEL_COLUMNS == 0 else []
+        panel.set_yticks(range(len(table.index)), labels, fontsize=7)  # names on the left only
         years = list(table.columns)
         step = max(1, len(years) // 6)
         panel.set_xticks(range(0, len(years), step), years[::step], fontsize=7)
