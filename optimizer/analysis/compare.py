@@ -18,8 +18,7 @@ import pandas as pd
 
 from models import Scenario
 from models.scenario import supplier_origin
-from optimizer.input.errors import ScenarioError
-from optimizer.input.load import BASELINE, ScenarioLike, load_scenario
+from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
 from optimizer.solve.diagnose import without
 from optimizer.solve.results import Result
 from optimizer.solve.stages import Task, solve_all
@@ -181,13 +180,8 @@ def _run_all(tasks: list[Task], jobs: int | None) -> list[Result]:
 
 
 def _variants(scenario: Scenario, variants: list[str] | None) -> list[str]:
-    names = [BASELINE, *(variants if variants is not None else scenario.variants)]
-    names = list(dict.fromkeys(names))  # baseline first, once
-    unknown = [v for v in names if v != BASELINE and v not in scenario.variants]
-    if unknown:
-        known = ", ".join([BASELINE, *scenario.variants])
-        raise ScenarioError([f"variant {v!r}: unknown (known: {known})" for v in unknown])
-    return names
+    chosen = variants if variants is not None else scenario.variants
+    return variant_names(scenario, [BASELINE, *chosen])  # baseline first, once
 
 
 def compare(

@@ -31,7 +31,7 @@ import pandas as pd
 
 from models import Scenario
 from optimizer.input.errors import ScenarioError
-from optimizer.input.load import BASELINE, ScenarioLike, load_scenario
+from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
 from optimizer.model.formulation import build_model
 from optimizer.solve.highs import Session, Stage
 from optimizer.solve.results import Result, extract
@@ -122,10 +122,10 @@ def check_axes(scenario: Scenario, axes: list[str]) -> None:
 
 def axis_value(result: Result, axis: str) -> float:
     """The value of ``axis`` for the plan of ``result``, read from its frames."""
+    if axis in result.kpis.index:  # total_spend, investment, n_system_types, shares of groups
+        return float(result.kpis[axis])
     scenario = result.scenario
     kind, _, name = axis.partition(".")
-    if axis in ("total_spend", "investment", "n_system_types"):
-        return float(result.kpis[axis])
     if kind == "units":
         chosen = result.orders["system"].isin(_systems_named(scenario, name))
         return float(result.orders.loc[chosen, "quantity"].sum())
@@ -148,7 +148,7 @@ class _Axes:
         self.funding: dict[str, list[int]] = {}  # system → columns of its funding
         self.orders: dict[str, list[int]] = {}  # system → columns of its orders
         self.investment = np.zeros(self.n)
-        self.types = np.zeros(self.n)
+        self.ordered: dict[int, str] = {}  # column of o_s → s
         for j, var in enumerate(form.columns):
             component, index = var.parent_component().local_name, var.index()
             if component == "funding":
@@ -158,7 +158,7 @@ class _Axes:
             elif component == "expansion_steps":
                 self.investment[j] = m.system[index[0]].expansion.cost
             elif component == "ordered":
-                self.types[j] = 1.0
+                self.ordered[j] = index
 
     def _money(self, systems: list[str]) -> np.ndarray:
         cost = np.zeros(self.n)
@@ -175,7 +175,9 @@ class _Axes:
         if axis == "investment":
             return self.investment, None
         if axis == "n_system_types":
-            return self.types, None
+            types = np.zeros(self.n)
+            types[list(self.ordered)] = 1.0
+            return types, None
         if kind == "spend":
             return self._money(_systems_named(self.scenario, name)), None
         if kind == "units":
@@ -243,9 +245,8 @@ class _NearOptimal:
     def alternative(self, ordered_before: list[set[str]]) -> tuple[Stage, np.ndarray | None]:
         """The near-optimal plan whose ordered systems differ most from all ``ordered_before``."""
         cost = np.zeros(self.axes.n)
-        for j, var in enumerate(self.form.columns):
-            if var.parent_component().local_name == "ordered":
-                cost[j] = sum(-1.0 if var.index() in before else 1.0 for before in ordered_before)
+        for j, system in self.axes.ordered.items():
+            cost[j] = sum(-1.0 if system in before else 1.0 for before in ordered_before)
         return self.run(Objective(cost, 0.0, MAXIMISE))
 
 
@@ -344,11 +345,7 @@ def ranges(
     if slack < 0 or abs_slack < 0:
         raise ScenarioError([f"--slack {slack}, --abs-slack {abs_slack}: must be ≥ 0"])
     base = load_scenario(scenario, sets=sets)
-    names = list(dict.fromkeys(variants or [BASELINE]))
-    unknown = [v for v in names if v != BASELINE and v not in base.variants]
-    if unknown:
-        known = ", ".join([BASELINE, *base.variants])
-        raise ScenarioError([f"variant {v!r}: unknown (known: {known})" for v in unknown])
+    names = variant_names(base, variants or [BASELINE])
     axes = list(dict.fromkeys(axes or default_axes(base)))
     check_axes(base, axes)
     jobs = jobs or os.cpu_count() or 1

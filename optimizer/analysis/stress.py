@@ -17,7 +17,7 @@ import pandas as pd
 from models import Scenario
 from optimizer.input.draws import draw
 from optimizer.input.errors import ScenarioError
-from optimizer.input.load import BASELINE, ScenarioLike, load_scenario
+from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
 from optimizer.solve.replay import Replay, replay
 from optimizer.solve.results import MET, Result
 from optimizer.solve.stages import solve
@@ -67,13 +67,9 @@ def _variant_tables(variant: str, plan: Result, replayed: Replay, scenario: Scen
     first = np.where(to_end.any(axis=2), years[to_end.argmax(axis=2)], np.inf)  # N × C
     weights = np.array([c.weight for c in scenario.capabilities])[None, :, None]
     counted = (replayed.requirement > 0)[None]
-    shares = np.divide(
-        replayed.gap,
-        replayed.requirement,
-        out=np.zeros_like(replayed.gap),
-        where=replayed.requirement > 0,
+    by_year = (weights * replayed.shares).sum(axis=1) / np.maximum(
+        (weights * counted).sum(axis=1), 1e-12
     )
-    by_year = (weights * shares).sum(axis=1) / np.maximum((weights * counted).sum(axis=1), 1e-12)
     summary = {
         "variant": variant,
         "status": plan.status,
@@ -133,11 +129,7 @@ def stress(
     if samples < 1:
         raise ScenarioError([f"--samples {samples}: must be ≥ 1"])
     base = load_scenario(scenario, sets=sets)
-    names = list(dict.fromkeys([BASELINE, *base.variants] if variants is None else variants))
-    unknown = [v for v in names if v != BASELINE and v not in base.variants]
-    if unknown:
-        known = ", ".join([BASELINE, *base.variants])
-        raise ScenarioError([f"variant {v!r}: unknown (known: {known})" for v in unknown])
+    names = variant_names(base, [BASELINE, *base.variants] if variants is None else variants)
     summary, met, first, gaps, plans = [], [], [], [], {}
     for variant in names:
         plan = solve(base, None if variant == BASELINE else variant, **options)

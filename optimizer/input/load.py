@@ -26,6 +26,17 @@ log = logging.getLogger(__name__)
 DEFAULT_SCENARIO = "europe-2030"
 BASELINE = "baseline"
 
+
+def variant_names(scenario: Scenario, names: list[str]) -> list[str]:
+    """``names`` once each, in order; raises ``ScenarioError`` for any the scenario lacks."""
+    names = list(dict.fromkeys(names))
+    unknown = [v for v in names if v != BASELINE and v not in scenario.variants]
+    if unknown:
+        known = ", ".join([BASELINE, *scenario.variants])
+        raise ScenarioError([f"variant {v!r}: unknown (known: {known})" for v in unknown])
+    return names
+
+
 ScenarioLike = str | Path | Mapping | Scenario
 
 

@@ -82,12 +82,12 @@ def _systems(scenario: Scenario) -> dict[str, Any]:
 
 def _orders(scenario: Scenario, plan: Plan) -> list[str]:
     systems, problems = _systems(scenario), []
+    last = scenario.delivery_years[-1]
     for row in plan.orders.itertuples():
         s = systems[row.system]
         where = f"order[{row.system}, {row.year}]"
         if not scenario.horizon.start <= row.year <= scenario.horizon.end:
             problems.append(f"{where}: ordered outside the horizon")
-        last = scenario.delivery_years[-1]
         if row.delivery_year != row.year + s.lead_time or row.delivery_year > last:
             problems.append(
                 f"{where}: delivered in {row.delivery_year}, lead time {s.lead_time}, "
@@ -285,9 +285,7 @@ def _risk_objective(scenario: Scenario, plan: Plan) -> list[str]:
     end, tail = scenario.horizon.end, scenario.horizon.tail_weight
     weights = np.array([c.weight for c in scenario.capabilities])[None, :, None]
     years = np.array([tail if y > end else 1.0 for y in replayed.years])[None, None, :]
-    r = replayed.requirement[None]
-    shares = np.divide(replayed.gap, r, out=np.zeros_like(replayed.gap), where=r > 0)
-    sampled = (weights * years * shares).sum(axis=(1, 2))
+    sampled = (weights * years * replayed.shares).sum(axis=(1, 2))
     if risk.measure == "expected":
         measure = float(sampled.mean())
     else:  # CVaR: min over η of η + mean((W − η)⁺) / (1 − α); the minimum is at a sample

@@ -31,6 +31,12 @@ class Replay:
     weighted_gap: np.ndarray  # N: the horizon's weighted gap, as the KPI
     overspend: np.ndarray  # N
 
+    @property
+    def shares(self) -> np.ndarray:
+        """N × C × Y: gap / requirement (0 where the requirement is 0)."""
+        r = self.requirement[None]
+        return np.divide(self.gap, r, out=np.zeros_like(self.gap), where=r > 0)
+
 
 def replay(scenario: Scenario, plan: Mapping[str, pd.DataFrame], draws: Draws) -> Replay:
     """A plan (its frames by name, as ``Result.frames()``) under every draw."""
@@ -39,19 +45,19 @@ def replay(scenario: Scenario, plan: Mapping[str, pd.DataFrame], draws: Draws) -
     n, index = draws.slip.shape[0], {s: j for j, s in enumerate(draws.systems)}
     delivered = {}
     ordered = plan["orders"].groupby(["system", "year"])["quantity"].sum()
-    invested = plan["investments"]
+    ordered = {s: rows.droplevel(0) for s, rows in ordered.groupby(level=0)}
+    invested = dict(tuple(plan["investments"].groupby("system")))
     for s in scenario.systems:
         j = index[s.id]
         slip = draws.slip[:, j].astype(int)
         arrivals = np.zeros((n, len(years)))
-        for (system, year), quantity in ordered.items():
-            if system == s.id:
-                _scatter(arrivals, year + s.lead_time + slip - first, quantity)
+        for year, quantity in ordered.get(s.id, {}).items():
+            _scatter(arrivals, year + s.lead_time + slip - first, quantity)
         pipeline = np.zeros((n, len(years)))
         for year, quantity in s.pipeline.items():
             _scatter(pipeline, year + slip - first, quantity)
         capacity = np.array([scenario.series(s.capacity)[y] for y in years], dtype=float)
-        for row in invested[invested["system"] == s.id].itertuples():
+        for row in invested[s.id].itertuples() if s.id in invested else []:
             capacity[max(0, row.first_output_year - first) :] += row.extra_capacity
         realised = capacity[None, :] * draws.capacity[:, [j]]
         out, backlog = np.zeros((n, len(years))), np.zeros(n)
@@ -77,12 +83,12 @@ def replay(scenario: Scenario, plan: Mapping[str, pd.DataFrame], draws: Draws) -
         level[:, i, :] = initial[None, :] + added - used[None, :]
         requirement[i] = [scenario.series(c.requirement)[y] for y in years]
     gap = np.clip(requirement[None, :, :] - level, 0.0, None)
-    weights = np.array([c.weight for c in scenario.capabilities])[:, None]
+    replayed = Replay(years, caps, level, gap, requirement, np.zeros(n), np.zeros(n))
+    weights = np.array([c.weight for c in scenario.capabilities])[None, :, None]
     horizon = np.array([y <= scenario.horizon.end for y in years])
-    shares = np.divide(gap, requirement, out=np.zeros_like(gap), where=requirement > 0)
-    weighted = (weights[None] * shares)[:, :, horizon].sum(axis=(1, 2))
-    overspend = _overspend(scenario, plan, draws)
-    return Replay(years, caps, level, gap, requirement, weighted, overspend)
+    replayed.weighted_gap = (weights * replayed.shares)[:, :, horizon].sum(axis=(1, 2))
+    replayed.overspend = _overspend(scenario, plan, draws)
+    return replayed
 
 
 def _scatter(target: np.ndarray, column: np.ndarray | int, quantity: float) -> None:
