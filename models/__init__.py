@@ -3,10 +3,13 @@
 from models.filters import Filter
 from models.rules import Rule
 from models.scenario import (
+    IMPLICIT_BUYER,
     Budget,
+    Buyer,
     Capability,
     Expansion,
     Horizon,
+    Need,
     Objective,
     Scenario,
     SolverOptions,
@@ -17,11 +20,14 @@ from models.scenario import (
 )
 
 __all__ = [
+    "IMPLICIT_BUYER",
     "Budget",
+    "Buyer",
     "Capability",
     "Expansion",
     "Filter",
     "Horizon",
+    "Need",
     "Objective",
     "Rule",
     "Scenario",

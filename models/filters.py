@@ -22,7 +22,7 @@ class Selectable(Protocol):
     contributes: Mapping[str, float]
     tags: list[str]
     itar: bool
-    in_service: bool
+    in_service: bool | list[str]
     eu_content: float
     interoperability: float
 
@@ -49,6 +49,7 @@ class Filter(BaseModel):
     """System carries any of these tags."""
     itar: bool | None = None
     in_service: bool | None = None
+    """In service with any buyer (true), or with none (false)."""
     eu_content_min: float | None = Share
     eu_content_max: float | None = Share
     interoperability_min: float | None = Share
@@ -65,7 +66,7 @@ class Filter(BaseModel):
             self.capabilities is None or any(c in system.contributes for c in self.capabilities),
             self.tags is None or any(tag in system.tags for tag in self.tags),
             self.itar is None or system.itar == self.itar,
-            self.in_service is None or system.in_service == self.in_service,
+            self.in_service is None or bool(system.in_service) == self.in_service,
             self.eu_content_min is None or system.eu_content >= self.eu_content_min,
             self.eu_content_max is None or system.eu_content <= self.eu_content_max,
             self.interoperability_min is None

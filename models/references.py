@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 ENTITY_LISTS = (
     "sources",
+    "buyers",
     "capabilities",
     "suppliers",
     "systems",
@@ -124,11 +125,86 @@ def _check_years(doc: dict) -> list[str]:
     return problems
 
 
+NEED_FIELDS = ("initial", "requirement", "consumption")
+
+
+def _check_buyers(doc: dict) -> list[str]:
+    """Buyers (DESIGN §13): needs per buyer, budgets and pipelines that name real buyers."""
+    buyers = _known(doc, "buyers")
+    capabilities = _known(doc, "capabilities")
+    problems = []
+    if not buyers:
+        for i, c in _items(doc, "capabilities"):
+            if "requirement" not in c:
+                problems.append(f"capabilities[{i}].requirement: required (or give buyers: needs)")
+        for i, b in _items(doc, "budgets"):
+            if "buyer" in b:
+                problems.append(f"budgets[{i}].buyer: the scenario has no buyers: list")
+        for i, s in _items(doc, "systems"):
+            if isinstance(s.get("in_service"), list):
+                problems.append(f"systems[{i}].in_service: a list of buyers needs buyers:")
+            pipeline = s.get("pipeline")
+            if isinstance(pipeline, dict) and any(isinstance(v, dict) for v in pipeline.values()):
+                problems.append(f"systems[{i}].pipeline: per buyer only with buyers:")
+    for i, buyer in _items(doc, "buyers"):
+        if buyer.get("id") == "all":
+            problems.append(f"buyers[{i}].id: 'all' is reserved for the buyers together")
+        needs = buyer.get("needs")
+        for c in needs if isinstance(needs, dict) else []:
+            if c not in capabilities:
+                problems.append(_unknown(f"buyers[{i}].needs.{c}", "capability", c, capabilities))
+    if buyers:
+        for i, c in _items(doc, "capabilities"):
+            problems += [
+                f"capabilities[{i}].{key}: with buyers:, give it in each buyer's needs"
+                for key in NEED_FIELDS
+                if key in c
+            ]
+        for i, b in _items(doc, "budgets"):
+            owner, shared = b.get("buyer"), b.get("shared") is True
+            if (owner is None) == (not shared):
+                problems.append(f"budgets[{i}]: give exactly one of buyer: or shared: true")
+            elif isinstance(owner, str) and owner not in buyers:
+                problems.append(_unknown(f"budgets[{i}].buyer", "buyer", owner, buyers))
+        for i, s in _items(doc, "systems"):
+            problems += _check_names(
+                f"systems[{i}].in_service", s.get("in_service"), "buyer", buyers
+            )
+            pipeline = s.get("pipeline")
+            for key in pipeline if isinstance(pipeline, dict) else []:
+                if key not in buyers:
+                    problems.append(_unknown(f"systems[{i}].pipeline.{key}", "buyer", key, buyers))
+        objective = doc.get("objective")
+        if isinstance(objective, dict) and objective.get("risk") is not None:
+            problems.append("objective.risk: not available with buyers: yet (docs/risk.md)")
+        if doc.get("uncertainty"):
+            problems.append("uncertainty: not available with buyers: yet (docs/risk.md)")
+    for i, rule in _items(doc, "rules"):
+        problems += _check_names(
+            f"{rule_path(doc, i)}.buyers", rule.get("buyers"), "buyer", buyers or ["all"]
+        )
+        if rule.get("type") == "joint":
+            problems += _check_names(
+                f"{rule_path(doc, i)}.budgets",
+                rule.get("budgets"),
+                "budget",
+                _known(doc, "budgets"),
+            )
+            groups = rule.get("min_in_group")
+            problems += _check_names(
+                f"{rule_path(doc, i)}.min_in_group",
+                list(groups) if isinstance(groups, dict) else None,
+                "group",
+                _known(doc, "groups"),
+            )
+    return problems
+
+
 def reference_problems(doc: dict) -> list[str]:
     """Every cross-reference problem in a scenario document, as ``path: message``."""
     capabilities = _known(doc, "capabilities")
     suppliers = _known(doc, "suppliers")
-    problems = _check_unique(doc) + _check_sources(doc) + _check_years(doc)
+    problems = _check_unique(doc) + _check_sources(doc) + _check_years(doc) + _check_buyers(doc)
     for i, system in _items(doc, "systems"):
         supplier = system.get("supplier")
         if isinstance(supplier, str) and supplier not in suppliers:

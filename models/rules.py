@@ -22,6 +22,10 @@ class RuleBase(BaseModel):
     description: str = ""
     source: str | list[str] | None = None
     estimate: str | None = None
+    buyers: list[Id] | None = None
+    """The buyers it binds (default all), each on its own unless ``together``."""
+    together: bool = False
+    """Pool the listed buyers' sums into one row instead of one row per buyer."""
 
 
 class Exclude(RuleBase):
@@ -94,7 +98,30 @@ class MinInvestment(RuleBase):
         return self
 
 
+class Joint(RuleBase):
+    """The named budgets pay for a system in a year only when enough buyers order it then.
+
+    Joint procurement (SAFE's common procurement, EDIP): at least ``min_buyers``
+    of the rule's buyers order the system in the same year, ``min_in_group``
+    of them (by group name) with all their countries in that group.
+    """
+
+    type: Literal["joint"]
+    budgets: list[Id] = Field(min_length=1)
+    min_buyers: int = Field(ge=2)
+    min_in_group: dict[Id, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    from_year: int | None = None
+    until_year: int | None = None
+
+
 Rule = Annotated[
-    Exclude | Share | Interoperability | MaxSupplierShare | MaxTypes | Deadline | MinInvestment,
+    Exclude
+    | Share
+    | Interoperability
+    | MaxSupplierShare
+    | MaxTypes
+    | Deadline
+    | MinInvestment
+    | Joint,
     Field(discriminator="type"),
 ]

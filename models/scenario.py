@@ -68,15 +68,47 @@ class Horizon(BaseModel):
         return range(self.start, self.end + self.tail + 1)
 
 
+IMPLICIT_BUYER = "all"
+"""The one buyer of a document without ``buyers:`` (a reserved id)."""
+
+
+class Need(BaseModel):
+    """What a buyer has and must reach in one capability (DESIGN §3 numbers, §13)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    initial: Series = Field(default=0.0, validate_default=True)
+    requirement: Series
+    consumption: Series = Field(default=0.0, validate_default=True)
+    source: str | list[str] | None = None
+    estimate: str | None = None
+
+
 class Capability(Entity):
-    """A capability area with a requirement to meet."""
+    """A capability area; without ``buyers:`` also the one buyer's need in it.
+
+    With buyers, a capability is a type only (id, name, unit, weight) and each
+    buyer's ``needs`` carry the numbers.
+    """
 
     name: str
     unit: str = "unit"
     weight: float = Field(default=1.0, gt=0)
     initial: Series = Field(default=0.0, validate_default=True)
-    requirement: Series
+    requirement: Series | None = None
     consumption: Series = Field(default=0.0, validate_default=True)
+
+
+class Buyer(Entity):
+    """A participant with its own needs, budgets and weight in the objective (DESIGN §13)."""
+
+    name: str
+    countries: list[Country] = Field(default_factory=list)
+    """The countries it stands for (one buyer may be several states ordering as one)."""
+    weight: float = Field(default=1.0, gt=0)
+    """W_b: its gaps' weight in the objective."""
+    needs: dict[Id, Need] = Field(min_length=1)
+    """Per capability id."""
 
 
 class Supplier(Entity):
@@ -110,25 +142,44 @@ class System(Entity):
     unit_cost: Series
     lead_time: int = Field(default=0, ge=0)
     capacity: Series
-    """Units deliverable per year to this buyer (in the delivery year)."""
+    """Units deliverable per year (in the delivery year), to all buyers together."""
     eu_content: float = Field(default=0.0, ge=0, le=1)
     interoperability: float = Field(default=1.0, ge=0, le=1)
     itar: bool = False
-    in_service: bool = False
+    in_service: bool | list[Id] = False
+    """True (every buyer), false, or the ids of the buyers that already operate it."""
     adoption_cost: float = Field(default=0.0, ge=0)
+    """Paid once by each buyer that adopts it."""
     integer: bool = True
-    pipeline: Events = Field(default_factory=dict)
+    pipeline: Events | dict[Id, Events] = Field(default_factory=dict)
+    """Contracted deliveries by year; with buyers, by buyer and year."""
     expansion: Expansion | None = None
     tags: list[str] = Field(default_factory=list)
 
+    def in_service_for(self, buyer: str) -> bool:
+        """Whether ``buyer`` operates the system already (and so needs no adoption)."""
+        if isinstance(self.in_service, bool):
+            return self.in_service
+        return buyer in self.in_service
+
+    def pipeline_for(self, buyer: str) -> dict[int, float]:
+        """The deliveries contracted for ``buyer``, by year."""
+        if not self.pipeline or isinstance(next(iter(self.pipeline)), int):
+            return self.pipeline if buyer == IMPLICIT_BUYER else {}
+        return self.pipeline.get(buyer, {})
+
 
 class Budget(Entity):
-    """A source of money with a yearly amount."""
+    """A source of money with a yearly amount; with buyers, one buyer's or ``shared``."""
 
     name: str = ""
     amount: Series
     carryover: bool = False
     eligible: Filter = Field(default_factory=Filter)
+    buyer: Id | None = None
+    """The buyer whose payments it funds (with ``buyers:``)."""
+    shared: bool = False
+    """Any buyer may draw on it (with ``buyers:``)."""
 
 
 class Risk(BaseModel):
@@ -193,6 +244,8 @@ class Scenario(BaseModel):
     horizon: Horizon
     sources: list[Source] = Field(default_factory=list)
     groups: dict[Id, list[Country]] = Field(default_factory=dict)
+    buyers: list[Buyer] = Field(default_factory=list)
+    """Several buyers (DESIGN §13); none: one implicit buyer with the capabilities' numbers."""
     capabilities: list[Capability] = Field(min_length=1)
     suppliers: list[Supplier] = Field(min_length=1)
     systems: list[System] = Field(min_length=1)
@@ -225,10 +278,51 @@ class Scenario(BaseModel):
         The model is built from this canonical order, so rows and columns (and
         HiGHS's search path) do not depend on the order of the document.
         """
-        lists = ("capabilities", "suppliers", "systems", "budgets", "rules")
+        lists = ("buyers", "capabilities", "suppliers", "systems", "budgets", "rules")
         return self.model_copy(
             update={name: sorted(getattr(self, name), key=lambda e: e.id) for name in lists}
         )
+
+    @property
+    def buyer_ids(self) -> list[str]:
+        """The buyers' ids, or the one implicit buyer's."""
+        return [b.id for b in self.buyers] or [IMPLICIT_BUYER]
+
+    def buyer_weight(self, buyer: str) -> float:
+        """W_b: the buyer's weight in the objective (1 for the implicit buyer)."""
+        return next((b.weight for b in self.buyers if b.id == buyer), 1.0)
+
+    def needs_of(self, buyer: str) -> dict[str, Need]:
+        """The buyer's needs by capability id, in the order of ``capabilities``."""
+        if buyer == IMPLICIT_BUYER:
+            return {
+                c.id: Need.model_construct(
+                    initial=c.initial or {0: 0.0},
+                    requirement=c.requirement or {0: 0.0},
+                    consumption=c.consumption or {0: 0.0},
+                )
+                for c in self.capabilities
+            }
+        needs = next(b.needs for b in self.buyers if b.id == buyer)
+        return {c.id: needs[c.id] for c in self.capabilities if c.id in needs}
+
+    def money_by(self, budget: Budget, year: int) -> float:
+        """What ``budget`` can pay in ``year``: that year's amount, or all so far with carryover."""
+        amount = self.series(budget.amount)
+        if budget.carryover:
+            return sum(amount[t] for t in self.years if t <= year)
+        return amount[year]
+
+    def payers(self, budget: Budget) -> list[str]:
+        """The buyers whose payments ``budget`` may fund."""
+        if budget.buyer is not None:
+            return [budget.buyer]
+        return self.buyer_ids
+
+    def buyer_groups(self, rule: Rule) -> list[list[str]]:
+        """Whose sums a rule bounds: each listed buyer on its own, or all of them ``together``."""
+        listed = rule.buyers or self.buyer_ids
+        return [listed] if rule.together else [[b] for b in listed]
 
     @property
     def delivery_years(self) -> range:

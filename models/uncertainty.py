@@ -41,9 +41,7 @@ class Distribution(BaseModel):
                 raise ValueError(f"p must be ≥ 0 and sum to 1 (sums to {sum(self.p):g})")
         if self.uniform and not self.uniform[0] <= self.uniform[1]:
             raise ValueError("uniform: low must be ≤ high")
-        if self.triangular and not (
-            self.triangular[0] <= self.triangular[1] <= self.triangular[2]
-        ):
+        if self.triangular and not (self.triangular[0] <= self.triangular[1] <= self.triangular[2]):
             raise ValueError("triangular: low ≤ mode ≤ high")
         if self.normal and self.normal[1] < 0:
             raise ValueError("normal: sd must be ≥ 0")

@@ -151,10 +151,10 @@ class _Axes:
         self.ordered: dict[int, str] = {}  # column of o_s → s
         for j, var in enumerate(form.columns):
             component, index = var.parent_component().local_name, var.index()
-            if component == "funding":
-                self.funding.setdefault(index[1], []).append(j)
-            elif component == "order":
-                self.orders.setdefault(index[0], []).append(j)
+            if component == "funding":  # (β, b, s, t)
+                self.funding.setdefault(index[2], []).append(j)
+            elif component == "order":  # (b, s, t)
+                self.orders.setdefault(index[1], []).append(j)
             elif component == "expansion_steps":
                 self.investment[j] = m.system[index[0]].expansion.cost
             elif component == "ordered":

@@ -1,32 +1,34 @@
-"""The Pyomo model of a scenario (DESIGN §4), built in one place.
+"""The Pyomo model of a scenario (DESIGN §4, with buyers §13), built in one place.
 
 ``build_model`` is pure: no I/O, no solver. It reads as an ordered list of
 ``add_*`` calls, one per constraint family; the shared expressions
-(``payment``, ``delivered``, ``level``, ``spend``) are built once here and the
-policy rules in ``optimizer/model/rules`` add rows that use them.
+(``payment``, ``level``, ``spend``) are built once here and the policy rules
+in ``optimizer/model/rules`` add rows that use them. A document without
+``buyers:`` has one implicit buyer (``all``), so every index below carries a
+buyer b and a single-buyer model is the same model as before buyers existed.
 
 Symbols (see docs/formulation.md):
 
-=================  ==========================  ==========================================
-symbol             component                   meaning
-=================  ==========================  ==========================================
-x_{s,t}            ``order[s, t]``             units of s ordered in year t
-a_{s,t}            ``adopted[s, t]``           s adopted by year t (binary)
-z_{s,t}            ``expansion_steps[s, t]``   production steps bought for s in year t
-f_{b,s,t}          ``funding[b, s, t]``        money from budget b paying for s in t
-pay_{s,t}          ``payment[s, t]``           what s costs in year t
-d_{s,t}            ``delivered[s, t]``         units of s arriving in year t
-l_{c,t}            ``level[c, t]``             level of capability c in year t
-g_{c,t}            ``gap[c, t]``               shortfall of c against its requirement
-o_s                ``ordered[s]``              s ordered at least once (only when asked for)
-=================  ==========================  ==========================================
+=================  ==============================  ==========================================
+symbol             component                       meaning
+=================  ==============================  ==========================================
+x_{b,s,t}          ``order[b, s, t]``              units of s buyer b orders in year t
+a_{b,s,t}          ``adopted[b, s, t]``            s adopted by buyer b by year t (binary)
+z_{s,t}            ``expansion_steps[s, t]``       production steps bought for line s in t
+k_{b,s,t}          ``expansion_share[b, s, t]``    buyer b's part of z's cost (several buyers)
+f_{β,b,s,t}        ``funding[β, b, s, t]``         money from budget β paying b's bill for s
+pay_{b,s,t}        ``payment[b, s, t]``            what s costs buyer b in year t
+l_{b,c,t}          ``level[b, c, t]``              buyer b's level of capability c in year t
+g_{b,c,t}          ``gap[b, c, t]``                its shortfall against b's requirement
+o_s                ``ordered[s]``                  s ordered at least once (only when asked for)
+=================  ==============================  ==========================================
 """
 
 from typing import Any
 
 import pyomo.environ as pyo
 
-from models import Budget, Scenario, System
+from models import Scenario, System
 from optimizer.input.draws import draw
 from optimizer.model import rules
 
@@ -61,6 +63,15 @@ def build_model(
     return m
 
 
+def _orderable(scenario: Scenario, buyer: str) -> list[str]:
+    """The systems ``buyer`` may order: those that serve a capability it needs.
+
+    The implicit buyer needs every capability, so it may order every system.
+    """
+    needs = scenario.needs_of(buyer)
+    return [s.id for s in scenario.systems if any(c in needs for c in s.contributes)]
+
+
 def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     """Years, entities, and the sparse index sets where variables can be non-zero.
 
@@ -70,20 +81,32 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     last = scenario.delivery_years[-1]
     m.YEARS = pyo.Set(initialize=list(scenario.years), ordered=True)
     m.DELIVERY_YEARS = pyo.Set(initialize=list(scenario.delivery_years), ordered=True)
+    m.BUYERS = pyo.Set(initialize=scenario.buyer_ids, ordered=True)
     m.SYSTEMS = pyo.Set(initialize=[s.id for s in scenario.systems], ordered=True)
     m.CAPABILITIES = pyo.Set(initialize=[c.id for c in scenario.capabilities], ordered=True)
     m.BUDGETS = pyo.Set(initialize=[b.id for b in scenario.budgets], ordered=True)
     m.system = {s.id: s for s in scenario.systems}
     m.budget = {b.id: b for b in scenario.budgets}
+    m.needs = {b: scenario.needs_of(b) for b in m.BUYERS}
     # each system's capacity expanded once: order bounds and capacity rows read it per (s, t)
     m.yearly_capacity = {s.id: scenario.series(s.capacity) for s in scenario.systems}
-    m.ORDERS = pyo.Set(
+    m.LINE_YEARS = pyo.Set(
         dimen=2,
         ordered=True,
-        doc="(s, t) with t + L_s ≤ end + tail: the order arrives in time",
+        doc="(s, t) with t + L_s ≤ end + tail: an order of s in t arrives in time",
         initialize=[
             (s.id, t) for s in scenario.systems for t in scenario.years if t + s.lead_time <= last
         ],
+    )
+    m.buyers_of = {s: [] for s in m.SYSTEMS}
+    for b in m.BUYERS:
+        for s in _orderable(scenario, b):
+            m.buyers_of[s].append(b)
+    m.ORDERS = pyo.Set(
+        dimen=3,
+        ordered=True,
+        doc="(b, s, t): buyer b may order s in t and it arrives in time",
+        initialize=[(b, s, t) for s, t in m.LINE_YEARS for b in m.buyers_of[s]],
     )
     m.EXPANSIONS = pyo.Set(
         dimen=2,
@@ -98,56 +121,71 @@ def add_sets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         ],
     )
     m.ADOPTIONS = pyo.Set(
-        dimen=2,
+        dimen=3,
         ordered=True,
-        doc="(s, t) for systems that must be adopted before ordering",
+        doc="(b, s, t) for systems buyer b must adopt before ordering",
         initialize=[
-            (s, t)
-            for s, t in m.ORDERS
-            if not m.system[s].in_service and m.system[s].adoption_cost > 0
+            (b, s, t)
+            for b, s, t in m.ORDERS
+            if not m.system[s].in_service_for(b) and m.system[s].adoption_cost > 0
         ],
     )
+    # with one buyer it pays each step outright; with several, the step's cost is shared out
+    m.co_funded = len(m.BUYERS) > 1
+    m.EXPANSION_SHARES = pyo.Set(
+        dimen=3,
+        ordered=True,
+        doc="(b, s, t): buyer b may pay towards expanding line s in t",
+        initialize=[(b, s, t) for s, t in m.EXPANSIONS for b in m.buyers_of[s]]
+        if m.co_funded
+        else [],
+    )
+    expansion_bills = (
+        set(m.EXPANSION_SHARES)
+        if m.co_funded
+        else {(b, s, t) for s, t in m.EXPANSIONS for b in m.BUYERS}
+    )
     m.PAYMENTS = pyo.Set(
-        dimen=2,
+        dimen=3,
         ordered=True,
         initialize=sorted(
-            set(m.ORDERS) | set(m.EXPANSIONS), key=lambda st: (m.SYSTEMS.ord(st[0]), st[1])
+            set(m.ORDERS) | expansion_bills,
+            key=lambda bst: (m.BUYERS.ord(bst[0]), m.SYSTEMS.ord(bst[1]), bst[2]),
         ),
     )
     eligible = {b.id: set(scenario.select(b.eligible)) for b in scenario.budgets}
+    payers = {b.id: set(scenario.payers(b)) for b in scenario.budgets}
     has_money = {
-        (b.id, t) for b in scenario.budgets for t in scenario.years if _money_by(scenario, b, t) > 0
+        (b.id, t) for b in scenario.budgets for t in scenario.years if scenario.money_by(b, t) > 0
     }
     m.FUNDING = pyo.Set(
-        dimen=3,
+        dimen=4,
         ordered=True,
-        doc="(b, s, t) with s eligible for budget b, and money in b by year t",
+        doc="(β, b, s, t): s eligible for budget β, b among its payers, money in β by year t",
         initialize=[
-            (b, s, t)
-            for b in m.BUDGETS
-            for s, t in m.PAYMENTS
-            if s in eligible[b] and (b, t) in has_money
+            (beta, b, s, t)
+            for beta in m.BUDGETS
+            for b, s, t in m.PAYMENTS
+            if s in eligible[beta] and b in payers[beta] and (beta, t) in has_money
         ],
     )
-    m.GAPS = pyo.Set(
+    m.LEVELS = pyo.Set(
         dimen=2,
         ordered=True,
-        doc="(c, t) with a positive requirement",
+        doc="(b, c): capability c that buyer b needs",
+        initialize=[(b, c) for b in m.BUYERS for c in m.needs[b]],
+    )
+    m.GAPS = pyo.Set(
+        dimen=3,
+        ordered=True,
+        doc="(b, c, t) with a positive requirement",
         initialize=[
-            (c.id, t)
-            for c in scenario.capabilities
-            for t, r in scenario.series(c.requirement).items()
+            (b, c, t)
+            for b, c in m.LEVELS
+            for t, r in scenario.series(m.needs[b][c].requirement).items()
             if r > 0
         ],
     )
-
-
-def _money_by(scenario: Scenario, budget: Budget, year: int) -> float:
-    """What ``budget`` can pay in ``year``: that year's amount, or all so far with carryover."""
-    amount = scenario.series(budget.amount)
-    if budget.carryover:
-        return sum(amount[t] for t in scenario.years if t <= year)
-    return amount[year]
 
 
 def order_bound(m: pyo.ConcreteModel, scenario: Scenario, system: System, year: int) -> float:
@@ -160,36 +198,36 @@ def order_bound(m: pyo.ConcreteModel, scenario: Scenario, system: System, year: 
 
 
 def add_orders(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """x_{s,t}, integer unless the system is divisible, bounded by capacity."""
+    """x_{b,s,t}, integer unless the system is divisible, bounded by the line's capacity."""
 
-    def domain(m: pyo.ConcreteModel, s: str, t: int) -> pyo.Set:
+    def domain(m: pyo.ConcreteModel, b: str, s: str, t: int) -> pyo.Set:
         return pyo.NonNegativeIntegers if m.system[s].integer else pyo.NonNegativeReals
 
     m.order = pyo.Var(
         m.ORDERS,
         domain=domain,
-        bounds=lambda m, s, t: (0, order_bound(m, scenario, m.system[s], t)),
-        doc="x_{s,t}: units ordered",
+        bounds=lambda m, b, s, t: (0, order_bound(m, scenario, m.system[s], t)),
+        doc="x_{b,s,t}: units ordered",
     )
 
 
 def add_adoption(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """a_{s,t}: a system is adopted once, before or in the year of its first order."""
-    m.adopted = pyo.Var(m.ADOPTIONS, domain=pyo.Binary, doc="a_{s,t}: adopted by year t")
+    """a_{b,s,t}: each buyer adopts a system once, before or in the year of its first order."""
+    m.adopted = pyo.Var(m.ADOPTIONS, domain=pyo.Binary, doc="a_{b,s,t}: adopted by year t")
 
-    @m.Constraint(m.ADOPTIONS, doc="x_{s,t} ≤ U_{s,t}·a_{s,t}")
-    def order_needs_adoption(m, s, t):
-        return m.order[s, t] <= m.order[s, t].ub * m.adopted[s, t]
+    @m.Constraint(m.ADOPTIONS, doc="x_{b,s,t} ≤ U_{s,t}·a_{b,s,t}")
+    def order_needs_adoption(m, b, s, t):
+        return m.order[b, s, t] <= m.order[b, s, t].ub * m.adopted[b, s, t]
 
-    @m.Constraint(m.ADOPTIONS, doc="a_{s,t} ≥ a_{s,t-1}")
-    def adoption_is_kept(m, s, t):
-        if (s, t - 1) not in m.adopted:
+    @m.Constraint(m.ADOPTIONS, doc="a_{b,s,t} ≥ a_{b,s,t-1}")
+    def adoption_is_kept(m, b, s, t):
+        if (b, s, t - 1) not in m.adopted:
             return pyo.Constraint.Skip
-        return m.adopted[s, t] >= m.adopted[s, t - 1]
+        return m.adopted[b, s, t] >= m.adopted[b, s, t - 1]
 
 
 def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """z_{s,t}: production steps, each adding capacity after its ramp-up."""
+    """z_{s,t}: production steps on a line, each adding capacity for all buyers after ramp-up."""
     m.expansion_steps = pyo.Var(
         m.EXPANSIONS,
         domain=pyo.NonNegativeIntegers,
@@ -203,153 +241,168 @@ def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
         steps = [m.expansion_steps[s, t] for t in m.YEARS if (s, t) in m.expansion_steps]
         return sum(steps) <= m.system[s].expansion.max_steps
 
-    @m.Constraint(m.ORDERS, doc="x_{s,t−L} ≤ cap_{s,t} + Δ_s·Σ_{τ ≤ t−R} z_{s,τ}")
+    ordering = {st: [] for st in m.LINE_YEARS}
+    for b, s, t in m.ORDERS:
+        ordering[s, t].append(b)
+
+    @m.Constraint(m.LINE_YEARS, doc="Σ_b x_{b,s,t−L} ≤ cap_{s,t} + Δ_s·Σ_{τ ≤ t−R} z_{s,τ}")
     def capacity(m, s, t):
         system = m.system[s]
-        if system.expansion is None:
+        if system.expansion is None and len(ordering[s, t]) <= 1:
             return pyo.Constraint.Skip  # the variable's bound is the capacity
+        if not ordering[s, t]:
+            return pyo.Constraint.Skip
         arrival = t + system.lead_time
-        steps = [
-            m.expansion_steps[s, tau]
-            for tau in m.YEARS
-            if tau <= arrival - system.expansion.ramp_up and (s, tau) in m.expansion_steps
-        ]
-        cap = m.yearly_capacity[s][arrival]
-        return m.order[s, t] <= cap + system.expansion.capacity * sum(steps)
+        steps = 0
+        if system.expansion is not None:
+            steps = system.expansion.capacity * sum(
+                m.expansion_steps[s, tau]
+                for tau in m.YEARS
+                if tau <= arrival - system.expansion.ramp_up and (s, tau) in m.expansion_steps
+            )
+        total = sum(m.order[b, s, t] for b in ordering[s, t])
+        return total <= m.yearly_capacity[s][arrival] + steps
+
+    m.expansion_share = pyo.Var(
+        m.EXPANSION_SHARES, domain=pyo.NonNegativeReals, doc="k_{b,s,t}: b's part of K·z"
+    )
+
+    @m.Constraint(m.EXPANSIONS if m.co_funded else [], doc="Σ_b k_{b,s,t} = K_s·z_{s,t}")
+    def expansion_co_funded(m, s, t):
+        shares = [m.expansion_share[b, s, t] for b in m.buyers_of[s]]
+        return sum(shares) == m.system[s].expansion.cost * m.expansion_steps[s, t]
 
 
 def add_payments(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """pay_{s,t} = p·x + F·(a_t − a_{t−1}) + K·z, and the budgets that fund it."""
+    """pay_{b,s,t} = p·x + F·(a_t − a_{t−1}) + k, and the budgets that fund it."""
     price = {s.id: scenario.series(s.unit_cost) for s in scenario.systems}
 
-    @m.Expression(m.PAYMENTS, doc="pay_{s,t}")
-    def payment(m, s, t):
+    @m.Expression(m.PAYMENTS, doc="pay_{b,s,t}")
+    def payment(m, b, s, t):
         system = m.system[s]
         total = 0
-        if (s, t) in m.order:
-            total += price[s][t] * m.order[s, t]
-        if (s, t) in m.adopted:
-            before = m.adopted[s, t - 1] if (s, t - 1) in m.adopted else 0
-            total += system.adoption_cost * (m.adopted[s, t] - before)
-        if (s, t) in m.expansion_steps:
-            total += system.expansion.cost * m.expansion_steps[s, t]
-        return total
+        if (b, s, t) in m.order:
+            total += price[s][t] * m.order[b, s, t]
+        if (b, s, t) in m.adopted:
+            before = m.adopted[b, s, t - 1] if (b, s, t - 1) in m.adopted else 0
+            total += system.adoption_cost * (m.adopted[b, s, t] - before)
+        return total + rules.expansion_paid(m, b, s, t)
 
-    m.funding = pyo.Var(m.FUNDING, domain=pyo.NonNegativeReals, doc="f_{b,s,t}")
+    m.funding = pyo.Var(m.FUNDING, domain=pyo.NonNegativeReals, doc="f_{β,b,s,t}")
+    sources: dict[tuple, list] = {bst: [] for bst in m.PAYMENTS}
+    for beta, b, s, t in m.FUNDING:
+        sources[b, s, t].append(m.funding[beta, b, s, t])
 
-    @m.Constraint(m.PAYMENTS, doc="Σ_b f_{b,s,t} = pay_{s,t}")
-    def payment_funded(m, s, t):
-        sources = [m.funding[b, s, t] for b in m.BUDGETS if (b, s, t) in m.funding]
-        return sum(sources) == m.payment[s, t]
+    @m.Constraint(m.PAYMENTS, doc="Σ_β f_{β,b,s,t} = pay_{b,s,t}")
+    def payment_funded(m, b, s, t):
+        return sum(sources[b, s, t]) == m.payment[b, s, t]
 
 
 def add_budgets(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """Σ_s f_{b,s,t} ≤ amount_{b,t}, or cumulatively with carryover."""
-    by_budget_year: dict[tuple[str, int], list] = {(b, t): [] for b in m.BUDGETS for t in m.YEARS}
-    for b, s, t in m.FUNDING:
-        by_budget_year[b, t].append(m.funding[b, s, t])
+    """Σ_{b,s} f_{β,b,s,t} ≤ amount_{β,t}, or cumulatively with carryover."""
+    by_budget_year: dict[tuple[str, int], list] = {
+        (beta, t): [] for beta in m.BUDGETS for t in m.YEARS
+    }
+    for beta, b, s, t in m.FUNDING:
+        by_budget_year[beta, t].append(m.funding[beta, b, s, t])
 
-    @m.Expression(m.BUDGETS, m.YEARS, doc="spend_{b,t}")
-    def spend(m, b, t):
-        return sum(by_budget_year[b, t])
+    @m.Expression(m.BUDGETS, m.YEARS, doc="spend_{β,t}")
+    def spend(m, beta, t):
+        return sum(by_budget_year[beta, t])
 
     carried = [b.id for b in scenario.budgets if b.carryover]
     amount = {b.id: scenario.series(b.amount) for b in scenario.budgets}
 
-    @m.Constraint(m.BUDGETS, m.YEARS, doc="spend_{b,t} ≤ amount_{b,t}")
-    def budget_limit(m, b, t):
-        if b in carried or not by_budget_year[b, t]:
+    @m.Constraint(m.BUDGETS, m.YEARS, doc="spend_{β,t} ≤ amount_{β,t}")
+    def budget_limit(m, beta, t):
+        if beta in carried or not by_budget_year[beta, t]:
             return pyo.Constraint.Skip
-        return m.spend[b, t] <= amount[b][t]
+        return m.spend[beta, t] <= amount[beta][t]
 
     # With carryover, Σ_{τ≤t} spend ≤ Σ_{τ≤t} amount is written year by year through the
     # money left over, so each year's row holds that year's payments only.
     m.unspent = pyo.Var(carried, m.YEARS, domain=pyo.NonNegativeReals, doc="money carried on")
 
     @m.Constraint(carried, m.YEARS, doc="unspent_t = unspent_{t−1} + amount_t − spend_t")
-    def carryover(m, b, t):
-        before = m.unspent[b, t - 1] if t > m.YEARS.first() else 0
-        return m.unspent[b, t] == before + amount[b][t] - m.spend[b, t]
+    def carryover(m, beta, t):
+        before = m.unspent[beta, t - 1] if t > m.YEARS.first() else 0
+        return m.unspent[beta, t] == before + amount[beta][t] - m.spend[beta, t]
+
+
+def delivered(m: pyo.ConcreteModel, buyer: str, system: str, year: int) -> Any:
+    """d_{b,s,t} = x_{b,s,t−L_s} + pipeline_{b,s,t}."""
+    s = m.system[system]
+    key = (buyer, system, year - s.lead_time)
+    return (m.order[key] if key in m.order else 0) + s.pipeline_for(buyer).get(year, 0.0)
 
 
 def add_levels(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """d_{s,t} from orders and pipeline; l_{c,t} from initial, deliveries and consumption."""
-
-    @m.Expression(m.SYSTEMS, m.DELIVERY_YEARS, doc="d_{s,t} = x_{s,t−L_s} + pipeline_{s,t}")
-    def delivered(m, s, t):
-        system = m.system[s]
-        ordered = t - system.lead_time
-        new = m.order[s, ordered] if (s, ordered) in m.order else 0
-        return new + system.pipeline.get(t, 0.0)
-
-    m.contributors = contributors = {
+    """l_{b,c,t} from the buyer's initial stock, deliveries and consumption."""
+    m.contributors = {
         c: [(s.id, s.contributes[c]) for s in scenario.systems if c in s.contributes]
         for c in m.CAPABILITIES
     }
-    initial = {c.id: scenario.series(c.initial) for c in scenario.capabilities}
-    consumption = {c.id: scenario.series(c.consumption) for c in scenario.capabilities}
+    initial = {(b, c): scenario.series(m.needs[b][c].initial) for b, c in m.LEVELS}
+    consumption = {(b, c): scenario.series(m.needs[b][c].consumption) for b, c in m.LEVELS}
 
-    # l_{c,t} = i_{c,t} + Σ_s e_{s,c}·Σ_{τ≤t} d_{s,τ} − Σ_{τ≤t} u_{c,τ}, written year on year
+    # l_{b,c,t} = i + Σ_s e_{s,c}·Σ_{τ≤t} d_{b,s,τ} − Σ_{τ≤t} u, written year on year
     # so that each row holds one year's deliveries (the cumulative form grows with T²).
-    m.level = pyo.Var(m.CAPABILITIES, m.DELIVERY_YEARS, doc="l_{c,t}")
+    m.level = pyo.Var(m.LEVELS, m.DELIVERY_YEARS, doc="l_{b,c,t}")
 
-    @m.Constraint(
-        m.CAPABILITIES, m.DELIVERY_YEARS, doc="l_t = l_{t−1} + (i_t − i_{t−1}) + Σ e·d_t − u_t"
-    )
-    def level_balance(m, c, t):
+    @m.Constraint(m.LEVELS, m.DELIVERY_YEARS, doc="l_t = l_{t−1} + (i_t − i_{t−1}) + Σ e·d_t − u_t")
+    def level_balance(m, b, c, t):
         first = t == m.DELIVERY_YEARS.first()
-        before = 0 if first else m.level[c, t - 1]
-        change = initial[c][t] - (0 if first else initial[c][t - 1])
-        arrived = sum(e * m.delivered[s, t] for s, e in contributors[c])
-        return m.level[c, t] == before + change + arrived - consumption[c][t]
+        before = 0 if first else m.level[b, c, t - 1]
+        change = initial[b, c][t] - (0 if first else initial[b, c][t - 1])
+        arrived = sum(e * delivered(m, b, s, t) for s, e in m.contributors[c])
+        return m.level[b, c, t] == before + change + arrived - consumption[b, c][t]
 
 
 def add_gaps(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """g_{c,t} ≥ r_{c,t} − l_{c,t}, g ≥ 0, where the requirement is positive."""
-    requirement = {c.id: scenario.series(c.requirement) for c in scenario.capabilities}
-    m.gap = pyo.Var(m.GAPS, domain=pyo.NonNegativeReals, doc="g_{c,t}")
+    """g_{b,c,t} ≥ r_{b,c,t} − l_{b,c,t}, g ≥ 0, where the requirement is positive."""
+    requirement = {(b, c): scenario.series(m.needs[b][c].requirement) for b, c in m.LEVELS}
+    m.gap = pyo.Var(m.GAPS, domain=pyo.NonNegativeReals, doc="g_{b,c,t}")
 
-    @m.Constraint(m.GAPS, doc="g_{c,t} ≥ r_{c,t} − l_{c,t}")
-    def gap_definition(m, c, t):
-        return m.gap[c, t] >= requirement[c][t] - m.level[c, t]
+    @m.Constraint(m.GAPS, doc="g_{b,c,t} ≥ r_{b,c,t} − l_{b,c,t}")
+    def gap_definition(m, b, c, t):
+        return m.gap[b, c, t] >= requirement[b, c][t] - m.level[b, c, t]
 
-    weight = {c.id: c.weight for c in scenario.capabilities}
+    weight = {
+        (b, c.id): scenario.buyer_weight(b) * c.weight
+        for b in m.BUYERS
+        for c in scenario.capabilities
+    }
     end, tail_weight = scenario.horizon.end, scenario.horizon.tail_weight
 
-    @m.Expression(m.GAPS, doc="w_c·g_{c,t}/r_{c,t}, times tail_weight in the tail")
-    def weighted_gap_share(m, c, t):
-        share = weight[c] * m.gap[c, t] / requirement[c][t]
+    @m.Expression(m.GAPS, doc="W_b·w_c·g_{b,c,t}/r_{b,c,t}, times tail_weight in the tail")
+    def weighted_gap_share(m, b, c, t):
+        share = weight[b, c] * m.gap[b, c, t] / requirement[b, c][t]
         return share * tail_weight if t > end else share
 
 
-SMALLEST_ORDER = 1e-3  # of a divisible system's unit: less counts as not ordered
-
-
 def add_ordered(m: pyo.ConcreteModel, scenario: Scenario) -> None:
-    """o_s ∈ {0,1}: s is ordered at least once, both ways; adoption only with an order.
+    """o_s ∈ {0,1}: s is ordered at least once (by any buyer), both ways; adoption only with it.
 
-    x_{s,t} ≤ U_{s,t}·o_s (an order sets o_s), o_s·δ_s ≤ Σ_t x_{s,t} (o_s = 1 needs an
-    order of at least δ_s: one unit of an integer system, 1e-3 of a divisible one), and
-    a_{s,t} ≤ o_s.
+    x_{b,s,t} ≤ U_{s,t}·o_s (an order sets o_s), o_s·δ_s ≤ Σ_{b,t} x_{b,s,t} (o_s = 1 needs
+    an order of at least δ_s: one unit of an integer system, 1e-3 of a divisible one), and
+    a_{b,s,t} ≤ o_s.
     """
-    orderable = sorted({s for s, _ in m.ORDERS}, key=m.SYSTEMS.ord)
+    orderable = sorted({s for _, s, _ in m.ORDERS}, key=m.SYSTEMS.ord)
     m.ordered = pyo.Var(orderable, domain=pyo.Binary, doc="o_s: s ordered at least once")
 
-    @m.Constraint(m.ORDERS, doc="x_{s,t} ≤ U_{s,t}·o_s")
-    def order_sets_ordered(m, s, t):
-        return m.order[s, t] <= m.order[s, t].ub * m.ordered[s]
+    @m.Constraint(m.ORDERS, doc="x_{b,s,t} ≤ U_{s,t}·o_s")
+    def order_sets_ordered(m, b, s, t):
+        return m.order[b, s, t] <= m.order[b, s, t].ub * m.ordered[s]
 
-    @m.Constraint(orderable, doc="o_s·δ_s ≤ Σ_t x_{s,t}")
+    @m.Constraint(orderable, doc="o_s·δ_s ≤ Σ_{b,t} x_{b,s,t}")
     def ordered_needs_order(m, s):
-        least = 1.0 if m.system[s].integer else SMALLEST_ORDER
-        units = sum(m.order[s, t] for t in m.YEARS if (s, t) in m.order)
-        return least * m.ordered[s] <= units
+        return rules.smallest_order(m.system[s]) * m.ordered[s] <= rules.units_ordered(m, s)
 
     # a plan that only needs to stay near the optimum could otherwise pay to adopt a system
     # it never orders (even one a rule excludes): adoption comes with an order
-    @m.Constraint(m.ADOPTIONS, doc="a_{s,t} ≤ o_s")
-    def adoption_needs_order(m, s, t):
-        return m.adopted[s, t] <= m.ordered[s]
+    @m.Constraint(m.ADOPTIONS, doc="a_{b,s,t} ≤ o_s")
+    def adoption_needs_order(m, b, s, t):
+        return m.adopted[b, s, t] <= m.ordered[s]
 
 
 def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
@@ -360,9 +413,9 @@ def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     if scenario.objective.primary == "max_gap":
         m.max_gap = pyo.Var(domain=pyo.NonNegativeReals, doc="max_{c,t} w_c·g_{c,t}/r_{c,t}")
 
-        @m.Constraint(m.GAPS, doc="max_gap ≥ w_c·g_{c,t}/r_{c,t}")
-        def max_gap_bound(m, c, t):
-            return m.max_gap >= m.weighted_gap_share[c, t]
+        @m.Constraint(m.GAPS, doc="max_gap ≥ W_b·w_c·g_{b,c,t}/r_{b,c,t}")
+        def max_gap_bound(m, b, c, t):
+            return m.max_gap >= m.weighted_gap_share[b, c, t]
 
         m.primary = pyo.Expression(expr=m.max_gap)
     elif scenario.objective.risk is not None:
@@ -376,9 +429,9 @@ def add_objectives(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     m.primary_at_optimum.deactivate()
     eu_content = {s.id: s.eu_content for s in scenario.systems}
     if scenario.objective.secondary == "non_eu_spend":
-        secondary = sum((1 - eu_content[s]) * m.payment[s, t] for s, t in m.PAYMENTS)
+        secondary = sum((1 - eu_content[s]) * m.payment[b, s, t] for b, s, t in m.PAYMENTS)
     else:
-        secondary = sum(m.payment[s, t] for s, t in m.PAYMENTS)
+        secondary = sum(m.payment[bst] for bst in m.PAYMENTS)
     m.secondary_objective = pyo.Objective(expr=secondary, sense=pyo.minimize)
     m.secondary_objective.deactivate()
 
@@ -398,14 +451,15 @@ def add_risk(m: pyo.ConcreteModel, scenario: Scenario) -> Any:
     slip = {s: drawn.slip[:, j].astype(int) for j, s in enumerate(drawn.systems)}
     factor = {s: drawn.capacity[:, j] for j, s in enumerate(drawn.systems)}
     samples, years = range(risk.samples), list(m.DELIVERY_YEARS)
-    orderable = sorted({s for s, _ in m.ORDERS}, key=m.SYSTEMS.ord)
+    buyer = m.BUYERS.first()  # a robust objective is for one buyer (refused with buyers:)
+    orderable = sorted({s for _, s, _ in m.ORDERS}, key=m.SYSTEMS.ord)
     flows = [(k, s, y) for k in samples for s in orderable for y in years]
     m.sample_delivered = pyo.Var(flows, domain=pyo.NonNegativeReals, doc="d_{k,s,y}")
     m.sample_backlog = pyo.Var(flows, domain=pyo.NonNegativeReals, doc="b_{k,s,y}")
 
     def arrivals(k: int, s: str, y: int) -> Any:
-        ordered = y - m.system[s].lead_time - int(slip[s][k])
-        return m.order[s, ordered] if (s, ordered) in m.order else 0
+        key = (buyer, s, y - m.system[s].lead_time - int(slip[s][k]))
+        return m.order[key] if key in m.order else 0
 
     @m.Constraint(flows, doc="b_{k,s,y} = b_{k,s,y−1} + arrivals − d_{k,s,y}")
     def sample_backlog_balance(m, k, s, y):
@@ -425,13 +479,14 @@ def add_risk(m: pyo.ConcreteModel, scenario: Scenario) -> Any:
             steps = system.expansion.capacity * steps
         return m.sample_delivered[k, s, y] <= factor[s][k] * (cap + steps)
 
-    initial = {c.id: scenario.series(c.initial) for c in scenario.capabilities}
-    consumption = {c.id: scenario.series(c.consumption) for c in scenario.capabilities}
-    requirement = {c.id: scenario.series(c.requirement) for c in scenario.capabilities}
+    needs = m.needs[buyer]
+    initial = {c: scenario.series(n.initial) for c, n in needs.items()}
+    consumption = {c: scenario.series(n.consumption) for c, n in needs.items()}
+    requirement = {c: scenario.series(n.requirement) for c, n in needs.items()}
     m.sample_level = pyo.Var(samples, m.CAPABILITIES, years, doc="l_{k,c,y}")
 
     def pipeline(k: int, s: str, y: int) -> float:
-        return m.system[s].pipeline.get(y - int(slip[s][k]), 0.0)
+        return m.system[s].pipeline_for(buyer).get(y - int(slip[s][k]), 0.0)
 
     @m.Constraint(samples, m.CAPABILITIES, years, doc="l_{k,c,y} year on year")
     def sample_level_balance(m, k, c, y):
@@ -444,7 +499,7 @@ def add_risk(m: pyo.ConcreteModel, scenario: Scenario) -> Any:
         )
         return m.sample_level[k, c, y] == before + change + arrived - consumption[c][y]
 
-    gaps = [(k, c, y) for k in samples for c, y in m.GAPS]
+    gaps = [(k, c, y) for k in samples for _, c, y in m.GAPS]
     m.sample_gap = pyo.Var(gaps, domain=pyo.NonNegativeReals, doc="g_{k,c,y}")
 
     @m.Constraint(gaps, doc="g_{k,c,y} ≥ r_{c,y} − l_{k,c,y}")
@@ -457,7 +512,7 @@ def add_risk(m: pyo.ConcreteModel, scenario: Scenario) -> Any:
     def weighted(k: int) -> Any:
         return sum(
             weight[c] * m.sample_gap[k, c, y] / requirement[c][y] * (tail_weight if y > end else 1)
-            for c, y in m.GAPS
+            for _, c, y in m.GAPS
         )
 
     if risk.measure == "expected":
@@ -504,19 +559,20 @@ def start_from_nothing(m: pyo.ConcreteModel, scenario: Scenario) -> bool:
         return False  # (a robust model's sample levels are not set here)
     for var in m.component_data_objects(pyo.Var, descend_into=True):
         var.set_value(0, skip_validation=True)
-    for c in scenario.capabilities:
-        initial, used = scenario.series(c.initial), scenario.series(c.consumption)
-        requirement = scenario.series(c.requirement)
+    for b, c in m.LEVELS:
+        need = m.needs[b][c]
+        initial, used = scenario.series(need.initial), scenario.series(need.consumption)
+        requirement = scenario.series(need.requirement)
         level, stock_before = 0.0, 0.0
         for t in scenario.delivery_years:
-            arrived = sum(e * m.system[s].pipeline.get(t, 0.0) for s, e in m.contributors[c.id])
+            arrived = sum(e * m.system[s].pipeline_for(b).get(t, 0.0) for s, e in m.contributors[c])
             level += initial[t] - stock_before + arrived - used[t]
             stock_before = initial[t]
-            m.level[c.id, t].set_value(level, skip_validation=True)
-            if (c.id, t) in m.gap:
-                m.gap[c.id, t].set_value(max(0.0, requirement[t] - level), skip_validation=True)
+            m.level[b, c, t].set_value(level, skip_validation=True)
+            if (b, c, t) in m.gap:
+                m.gap[b, c, t].set_value(max(0.0, requirement[t] - level), skip_validation=True)
     for b, t in m.unspent:
-        m.unspent[b, t].set_value(_money_by(scenario, m.budget[b], t), skip_validation=True)
+        m.unspent[b, t].set_value(scenario.money_by(m.budget[b], t), skip_validation=True)
     if hasattr(m, "max_gap"):
         m.max_gap.set_value(max((pyo.value(m.weighted_gap_share[g]) for g in m.GAPS), default=0))
     return True

@@ -17,6 +17,7 @@ from models.rules import (
     Deadline,
     Exclude,
     Interoperability,
+    Joint,
     MaxSupplierShare,
     MaxTypes,
     MinInvestment,
@@ -47,7 +48,19 @@ class Plan:
     spending: pd.DataFrame
     investments: pd.DataFrame
     adoptions: pd.DataFrame
+    allocations: pd.DataFrame
     objective: float
+
+    def of(self, buyers: list[str]) -> "Plan":
+        """The part of the plan that is these buyers': their orders, money, levels."""
+        return Plan(
+            **{
+                name: frame[frame["buyer"].isin(buyers)]
+                for name, frame in vars(self).items()
+                if isinstance(frame, pd.DataFrame)
+            },
+            objective=self.objective,
+        )
 
 
 def audit(scenario: Scenario, frames: Mapping[str, pd.DataFrame], objective: float) -> list[str]:
@@ -65,14 +78,19 @@ def audit(scenario: Scenario, frames: Mapping[str, pd.DataFrame], objective: flo
         _payments,
         _budgets,
         _levels,
+        _allocations,
         _objective,
     ]
     problems = [p for check in checks for p in check(scenario, plan)]
     for rule in scenario.enabled_rules:
-        problems += [
-            f"rule {rule.id} ({rule.type}): {p}"
-            for p in RULE_CHECKS[rule.type](scenario, plan, rule)
-        ]
+        groups = [[]] if rule.type == "joint" else scenario.buyer_groups(rule)
+        for group in groups:
+            # a rule on each buyer's own sums is checked on that buyer's part of the plan
+            part = plan.of(group) if group else plan
+            where = f"rule {rule.id} ({rule.type})"
+            if scenario.buyers and len(group) == 1:
+                where += f" for {group[0]}"
+            problems += [f"{where}: {p}" for p in RULE_CHECKS[rule.type](scenario, part, rule)]
     return problems
 
 
@@ -83,9 +101,12 @@ def _systems(scenario: Scenario) -> dict[str, Any]:
 def _orders(scenario: Scenario, plan: Plan) -> list[str]:
     systems, problems = _systems(scenario), []
     last = scenario.delivery_years[-1]
+    needs = {b: scenario.needs_of(b) for b in scenario.buyer_ids}
     for row in plan.orders.itertuples():
         s = systems[row.system]
-        where = f"order[{row.system}, {row.year}]"
+        where = f"order[{row.buyer}, {row.system}, {row.year}]"
+        if row.buyer not in needs or not any(c in needs[row.buyer] for c in s.contributes):
+            problems.append(f"{where}: the buyer needs nothing the system provides")
         if not scenario.horizon.start <= row.year <= scenario.horizon.end:
             problems.append(f"{where}: ordered outside the horizon")
         if row.delivery_year != row.year + s.lead_time or row.delivery_year > last:
@@ -98,15 +119,18 @@ def _orders(scenario: Scenario, plan: Plan) -> list[str]:
         price = scenario.series(s.unit_cost)[row.year]
         if _differs(row.cost, row.quantity * price):
             problems.append(f"{where}: cost {row.cost} ≠ {row.quantity} × {price}")
-    expected = plan.orders.groupby(["system", "delivery_year"])["quantity"].sum().to_dict()
-    for s in scenario.systems:
-        for t in scenario.delivery_years:
-            want = expected.get((s.id, t), 0.0) + s.pipeline.get(t, 0.0)
-            got = plan.deliveries.loc[
-                (plan.deliveries["system"] == s.id) & (plan.deliveries["year"] == t), "quantity"
-            ].sum()
-            if _differs(got, want):
-                problems.append(f"delivery[{s.id}, {t}]: {got} ≠ orders and pipeline {want}")
+    expected = plan.orders.groupby(["buyer", "system", "delivery_year"])["quantity"].sum()
+    got = plan.deliveries.groupby(["buyer", "system", "year"])["quantity"].sum()
+    for b in scenario.buyer_ids:
+        for s in scenario.systems:
+            pipeline = s.pipeline_for(b)
+            for t in scenario.delivery_years:
+                want = expected.get((b, s.id, t), 0.0) + pipeline.get(t, 0.0)
+                have = got.get((b, s.id, t), 0.0)
+                if _differs(have, want):
+                    problems.append(
+                        f"delivery[{b}, {s.id}, {t}]: {have} ≠ orders and pipeline {want}"
+                    )
     return problems
 
 
@@ -144,6 +168,11 @@ def _investments(scenario: Scenario, plan: Plan) -> list[str]:
             problems.append(
                 f"{where}: cost, capacity or first output year do not match the expansion's terms"
             )
+    for (system, year), steps in (
+        plan.investments.groupby(["system", "year"])["steps"].sum().items()
+    ):
+        if _differs(steps, round(steps)):
+            problems.append(f"expansion[{system}, {year}]: {steps} steps is not a whole number")
     for system, steps in plan.investments.groupby("system")["steps"].sum().items():
         expansion = systems[system].expansion
         if expansion is not None and _exceeds(steps, expansion.max_steps):
@@ -153,44 +182,51 @@ def _investments(scenario: Scenario, plan: Plan) -> list[str]:
 
 def _adoptions(scenario: Scenario, plan: Plan) -> list[str]:
     problems = []
-    for s in scenario.systems:
-        adopted = plan.adoptions[plan.adoptions["system"] == s.id]
-        ordered = plan.orders.loc[plan.orders["system"] == s.id, "year"]
-        needs = not s.in_service and s.adoption_cost > 0
-        if needs and len(ordered) and (adopted.empty or adopted["year"].min() > ordered.min()):
-            problems.append(f"adoption[{s.id}]: ordered in {ordered.min()} before adoption")
-        if len(adopted) > 1:
-            problems.append(f"adoption[{s.id}]: adopted {len(adopted)} times")
-        if len(adopted) and not len(ordered):
-            problems.append(f"adoption[{s.id}]: adopted but never ordered")
-        if len(adopted) and _differs(adopted["cost"].sum(), s.adoption_cost * len(adopted)):
-            problems.append(f"adoption[{s.id}]: cost ≠ adoption_cost {s.adoption_cost}")
+    for b in scenario.buyer_ids:
+        mine, adoptions = plan.orders[plan.orders["buyer"] == b], plan.adoptions
+        for s in scenario.systems:
+            adopted = adoptions[(adoptions["buyer"] == b) & (adoptions["system"] == s.id)]
+            ordered = mine.loc[mine["system"] == s.id, "year"]
+            where = f"adoption[{b}, {s.id}]"
+            needs = not s.in_service_for(b) and s.adoption_cost > 0
+            if needs and len(ordered) and (adopted.empty or adopted["year"].min() > ordered.min()):
+                problems.append(f"{where}: ordered in {ordered.min()} before adoption")
+            if len(adopted) > 1:
+                problems.append(f"{where}: adopted {len(adopted)} times")
+            if len(adopted) and not len(ordered):
+                problems.append(f"{where}: adopted but never ordered")
+            if len(adopted) and _differs(adopted["cost"].sum(), s.adoption_cost * len(adopted)):
+                problems.append(f"{where}: cost ≠ adoption_cost {s.adoption_cost}")
     return problems
 
 
 def payments(plan: Plan) -> pd.Series:
-    """What each (system, year) costs under the plan: orders, adoption and expansion."""
+    """What each (buyer, system, year) costs under the plan: orders, adoption and expansion."""
+    key = ["buyer", "system", "year"]
     parts = [
-        plan.orders.groupby(["system", "year"])["cost"].sum(),
-        plan.adoptions.groupby(["system", "year"])["cost"].sum(),
-        plan.investments.groupby(["system", "year"])["cost"].sum(),
+        plan.orders.groupby(key)["cost"].sum(),
+        plan.adoptions.groupby(key)["cost"].sum(),
+        plan.investments.groupby(key)["cost"].sum(),
     ]
-    return pd.concat(parts).groupby(level=[0, 1]).sum()
+    return pd.concat(parts).groupby(level=[0, 1, 2]).sum()
 
 
 def _payments(scenario: Scenario, plan: Plan) -> list[str]:
     owed = payments(plan)
-    paid = plan.spending.groupby(["system", "year"])["amount"].sum()
+    paid = plan.spending.groupby(["buyer", "system", "year"])["amount"].sum()
     problems = [
-        f"payment[{s}, {t}]: paid {paid.get((s, t), 0.0)} ≠ owed {owed.get((s, t), 0.0)}"
-        for s, t in owed.index.union(paid.index)
-        if _differs(paid.get((s, t), 0.0), owed.get((s, t), 0.0))
+        f"payment[{', '.join(map(str, key))}]: paid {paid.get(key, 0.0)} "
+        f"≠ owed {owed.get(key, 0.0)}"
+        for key in owed.index.union(paid.index)
+        if _differs(paid.get(key, 0.0), owed.get(key, 0.0))
     ]
     for b in scenario.budgets:
         eligible = set(scenario.select(b.eligible))
         spent = plan.spending[plan.spending["budget"] == b.id]
         for system in sorted(set(spent["system"]) - eligible):
             problems.append(f"eligibility[{b.id}, {system}]: the budget may not pay for it")
+        for buyer in sorted(set(spent["buyer"]) - set(scenario.payers(b))):
+            problems.append(f"payer[{b.id}, {buyer}]: the budget is {b.buyer}'s, not {buyer}'s")
     return problems
 
 
@@ -210,48 +246,70 @@ def _budgets(scenario: Scenario, plan: Plan) -> list[str]:
 
 
 def levels(scenario: Scenario, plan: Plan) -> pd.DataFrame:
-    """Capability levels recomputed from deliveries, by cumulative sums, through the tail."""
+    """Levels per buyer recomputed from deliveries, by cumulative sums, through the tail.
+
+    ``weight`` is W_b·w_c, the row's weight in the objective.
+    """
     years = list(scenario.delivery_years)
-    by_system = plan.deliveries.pivot_table(
-        index="year", columns="system", values="quantity", aggfunc="sum"
-    ).reindex(years, fill_value=0.0)
     frames = []
-    for c in scenario.capabilities:
-        added = sum(
-            (
-                by_system[s.id].fillna(0.0) * s.contributes[c.id]
-                for s in scenario.systems
-                if c.id in s.contributes and s.id in by_system
-            ),
-            pd.Series(0.0, index=years),
-        )
-        used = pd.Series(scenario.series(c.consumption)).cumsum()
-        level = pd.Series(scenario.series(c.initial)) + added.cumsum() - used
-        requirement = pd.Series(scenario.series(c.requirement))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "capability": c.id,
-                    "year": years,
-                    "weight": c.weight,
-                    "requirement": requirement.values,
-                    "level": level.values,
-                }
+    for b in scenario.buyer_ids:
+        mine = plan.deliveries[plan.deliveries["buyer"] == b]
+        by_system = mine.pivot_table(
+            index="year", columns="system", values="quantity", aggfunc="sum"
+        ).reindex(years, fill_value=0.0)
+        for c in scenario.capabilities:
+            need = scenario.needs_of(b).get(c.id)
+            if need is None:
+                continue
+            added = sum(
+                (
+                    by_system[s.id].fillna(0.0) * s.contributes[c.id]
+                    for s in scenario.systems
+                    if c.id in s.contributes and s.id in by_system
+                ),
+                pd.Series(0.0, index=years),
             )
-        )
+            used = pd.Series(scenario.series(need.consumption)).cumsum()
+            level = pd.Series(scenario.series(need.initial)) + added.cumsum() - used
+            requirement = pd.Series(scenario.series(need.requirement))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "buyer": b,
+                        "capability": c.id,
+                        "year": years,
+                        "weight": scenario.buyer_weight(b) * c.weight,
+                        "requirement": requirement.values,
+                        "level": level.values,
+                    }
+                )
+            )
     table = pd.concat(frames, ignore_index=True)
     table["gap"] = (table["requirement"] - table["level"]).clip(lower=0.0)
     return table
 
 
 def _levels(scenario: Scenario, plan: Plan) -> list[str]:
-    mine = levels(scenario, plan).set_index(["capability", "year"])
-    theirs = plan.capabilities.set_index(["capability", "year"])
+    key = ["buyer", "capability", "year"]
+    mine = levels(scenario, plan).set_index(key)
+    theirs = plan.capabilities.set_index(key)
     return [
-        f"level[{c}, {t}]: reported {theirs.at[(c, t), column]} ≠ {mine.at[(c, t), column]}"
-        for c, t in mine.index
+        f"level[{', '.join(map(str, i))}]: reported {theirs.at[i, column]} ≠ {mine.at[i, column]}"
+        for i in mine.index
         for column in ("level", "gap")
-        if _differs(theirs.at[(c, t), column], mine.at[(c, t), column])
+        if _differs(theirs.at[i, column], mine.at[i, column])
+    ]
+
+
+def _allocations(scenario: Scenario, plan: Plan) -> list[str]:
+    key = ["system", "delivery_year", "buyer"]
+    ordered = plan.orders.groupby(key)["quantity"].sum()
+    allocated = plan.allocations.groupby(["system", "year", "buyer"])["quantity"].sum()
+    return [
+        f"allocation[{', '.join(map(str, i))}]: {allocated.get(i, 0.0)} ≠ ordered "
+        f"{ordered.get(i, 0.0)}"
+        for i in ordered.index.union(allocated.index)
+        if _differs(allocated.get(i, 0.0), ordered.get(i, 0.0))
     ]
 
 
@@ -417,11 +475,15 @@ def _max_types(scenario: Scenario, plan: Plan, rule: MaxTypes) -> list[str]:
 
 
 def _deadline(scenario: Scenario, plan: Plan, rule: Deadline) -> list[str]:
-    table = levels(scenario, plan)
-    late = table[
-        table["capability"].isin(rule.capabilities)
-        & table["year"].between(rule.year, scenario.horizon.end)
-    ]
+    table = plan.capabilities  # this rule's buyers' rows: their levels together
+    late = (
+        table[
+            table["capability"].isin(rule.capabilities)
+            & table["year"].between(rule.year, scenario.horizon.end)
+        ]
+        .groupby(["capability", "year"], as_index=False)[["level", "requirement"]]
+        .sum()
+    )
     return [
         f"{row.capability}, {row.year}: level {row.level} < {rule.fraction} × {row.requirement}"
         for row in late.itertuples()
@@ -436,6 +498,41 @@ def _min_investment(scenario: Scenario, plan: Plan, rule: MinInvestment) -> list
     return [f"investment {invested} < {floor}"] if _exceeds(floor, invested) else []
 
 
+def _joint(scenario: Scenario, plan: Plan, rule: Joint) -> list[str]:
+    first = scenario.horizon.start if rule.from_year is None else rule.from_year
+    last = scenario.horizon.end if rule.until_year is None else rule.until_year
+    partners = rule.buyers or scenario.buyer_ids
+    paid = plan.spending[
+        plan.spending["budget"].isin(rule.budgets) & plan.spending["year"].between(first, last)
+    ]
+    countries = {b.id: set(b.countries) for b in scenario.buyers}
+    problems = []
+    for (system, year), rows in paid.groupby(["system", "year"]):
+        orders = plan.orders
+        ordering = sorted(
+            set(
+                orders.loc[
+                    (orders["system"] == system)
+                    & (orders["year"] == year)
+                    & orders["buyer"].isin(partners),
+                    "buyer",
+                ]
+            )
+        )
+        if len(ordering) < rule.min_buyers:
+            problems.append(
+                f"{system} in {year} is paid from {', '.join(sorted(set(rows['budget'])))} "
+                f"but ordered by {len(ordering)} buyer(s) ({', '.join(ordering) or 'none'}) "
+                f"< {rule.min_buyers}"
+            )
+        for group, n in rule.min_in_group.items():
+            members = set(scenario.groups[group])
+            inside = [b for b in ordering if countries.get(b) and countries[b] <= members]
+            if len(inside) < n:
+                problems.append(f"{system} in {year}: {len(inside)} buyer(s) from {group} < {n}")
+    return problems
+
+
 RULE_CHECKS: dict[str, Callable[..., list[str]]] = {
     "exclude": _exclude,
     "share": _share,
@@ -444,4 +541,5 @@ RULE_CHECKS: dict[str, Callable[..., list[str]]] = {
     "max_types": _max_types,
     "deadline": _deadline,
     "min_investment": _min_investment,
+    "joint": _joint,
 }

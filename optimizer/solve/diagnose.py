@@ -16,7 +16,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from models import Scenario, SolverOptions
-from models.rules import Deadline
+from models.rules import Deadline, Joint
 from optimizer.model.formulation import build_model
 from optimizer.solve.highs import INFEASIBLE, Session, Stage
 from optimizer.solve.standard_form import StandardForm, compile_if_feasible
@@ -63,20 +63,66 @@ def _run(
 
 
 def reachable_fraction(scenario: Scenario, rule: Deadline, options: SolverOptions) -> float | None:
-    """The largest φ ≤ fraction with l_{c,t} ≥ φ·r_{c,t} for the rule's capabilities and years."""
-    m = build_model(without(scenario, {rule.id}))
-    requirement = {c.id: scenario.series(c.requirement) for c in scenario.capabilities}
-    m.reachable = pyo.Var(bounds=(0, rule.fraction), doc="φ")
-    index = [(c, t) for c in rule.capabilities for t in m.YEARS if t >= rule.year]
+    """The largest φ ≤ fraction with Σ_b l_{b,c,t} ≥ φ·Σ_b r_{b,c,t} for the rule's rows.
 
-    @m.Constraint(index, doc="l_{c,t} ≥ φ·r_{c,t}")
-    def reach(m, c, t):
-        return m.level[c, t] >= m.reachable * requirement[c][t]
+    The sums run over each group of buyers the rule binds (each buyer, or all ``together``).
+    """
+    m = build_model(without(scenario, {rule.id}))
+    m.reachable = pyo.Var(bounds=(0, rule.fraction), doc="φ")
+    index = [
+        (g, c, t)
+        for g, group in enumerate(scenario.buyer_groups(rule))
+        for c in rule.capabilities
+        for t in m.YEARS
+        if t >= rule.year and any((b, c) in m.LEVELS for b in group)
+    ]
+    groups = scenario.buyer_groups(rule)
+
+    @m.Constraint(index, doc="Σ_b l_{b,c,t} ≥ φ·Σ_b r_{b,c,t}")
+    def reach(m, g, c, t):
+        buyers = [b for b in groups[g] if (b, c) in m.LEVELS]
+        needed = sum(scenario.series(m.needs[b][c].requirement)[t] for b in buyers)
+        return sum(m.level[b, c, t] for b in buyers) >= m.reachable * needed
 
     m.primary_objective.deactivate()
     m.most_reachable = pyo.Objective(expr=m.reachable, sense=pyo.maximize)
     stage = _run(m, "most_reachable", options)
     return pyo.value(m.reachable) if stage.status in HAS_PLAN else None
+
+
+def joint_shortfall(scenario: Scenario, rule: Joint, options: SolverOptions) -> str | None:
+    """Which system and year the best plan without the rule pays for with too few buyers."""
+    m = build_model(without(scenario, {rule.id}))
+    if _run(m, "primary_objective", options).status not in HAS_PLAN:
+        return None
+    first = rule.from_year if rule.from_year is not None else scenario.horizon.start
+    last = rule.until_year if rule.until_year is not None else scenario.horizon.end
+    partners = rule.buyers or scenario.buyer_ids
+    short = []
+    for s, t in sorted(
+        {
+            (s, t)
+            for beta, _, s, t in m.FUNDING
+            if beta in rule.budgets
+            and first <= t <= last
+            and pyo.value(m.funding[beta, _, s, t]) > 1e-6
+        },
+        key=lambda st: (st[1], st[0]),
+    ):
+        ordering = [
+            b for b in partners if (b, s, t) in m.order and pyo.value(m.order[b, s, t]) > 1e-6
+        ]
+        if len(ordering) < rule.min_buyers:
+            short.append((s, t, len(ordering)))
+    if not short:
+        return None
+    s, t, count = short[0]
+    which = ORDINALS.get(count + 1, f"{count + 1}th") if count else ""
+    words = f"no {which} buyer orders {s} in {t}".replace("  ", " ")
+    return words + (f" (and {len(short) - 1} more system-years)" if len(short) > 1 else "")
+
+
+ORDINALS = {1: "", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
 BISECTIONS = 10  # the reachable value of a share or amount to 0.1 % of its range
@@ -156,7 +202,12 @@ def _conflict(scenario: Scenario, rule: Any, others: list[str], options: SolverO
         "asked": None,
         "reachable": None,
     }
-    if not others and rule.type != "exclude":
+    if isinstance(rule, Joint):
+        shortfall = joint_shortfall(scenario, rule, options)
+        if shortfall is not None:
+            conflict["explanation"] = f"joint {rule.id}: {shortfall}"
+            return conflict
+    if not others and rule.type not in ("exclude", "joint"):
         if isinstance(rule, Deadline):
             asked, reachable = rule.fraction, reachable_fraction(scenario, rule, options)
         else:

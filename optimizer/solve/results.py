@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 COLUMNS = {
     "orders": [
+        "buyer",
         "system",
         "supplier",
         "country",
@@ -26,11 +27,20 @@ COLUMNS = {
         "cost",
         "delivery_year",
     ],
-    "deliveries": ["system", "year", "quantity", "pipeline"],
-    "capabilities": ["capability", "year", "requirement", "level", "gap", "gap_share"],
-    "spending": ["year", "budget", "system", "supplier", "country", "amount"],
-    "investments": ["system", "year", "steps", "cost", "extra_capacity", "first_output_year"],
-    "adoptions": ["system", "year", "cost"],
+    "deliveries": ["buyer", "system", "year", "quantity", "pipeline"],
+    "capabilities": ["buyer", "capability", "year", "requirement", "level", "gap", "gap_share"],
+    "spending": ["year", "budget", "buyer", "system", "supplier", "country", "amount"],
+    "investments": [
+        "buyer",
+        "system",
+        "year",
+        "steps",
+        "cost",
+        "extra_capacity",
+        "first_output_year",
+    ],
+    "adoptions": ["buyer", "system", "year", "cost"],
+    "allocations": ["system", "year", "buyer", "quantity", "capacity", "share"],
 }
 ZERO = 1e-7  # solver noise below this is no order, no payment
 MET = 1e-4  # a gap below this share of the requirement counts as met (solver tolerance)
@@ -56,6 +66,8 @@ class Result:
     spending: pd.DataFrame = field(default_factory=lambda: _frame("spending", []), repr=False)
     investments: pd.DataFrame = field(default_factory=lambda: _frame("investments", []), repr=False)
     adoptions: pd.DataFrame = field(default_factory=lambda: _frame("adoptions", []), repr=False)
+    allocations: pd.DataFrame = field(default_factory=lambda: _frame("allocations", []), repr=False)
+    """Who received how much of each line's output from new orders, per delivery year."""
     kpis: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     """For an infeasible scenario: the rules to relax, what was asked, what is reachable."""
@@ -153,12 +165,13 @@ def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None
     country = {k.id: k.country for k in scenario.suppliers}
     price = {s.id: scenario.series(s.unit_cost) for s in scenario.systems}
     orders, spending, investments, adoptions, deliveries = [], [], [], [], []
-    for s, t in m.ORDERS:
+    for b, s, t in m.ORDERS:
         system = m.system[s]
-        quantity = _value(m.order[s, t], system.integer)
+        quantity = _value(m.order[b, s, t], system.integer)
         if quantity > 0:
             orders.append(
                 dict(
+                    buyer=b,
                     system=s,
                     supplier=system.supplier,
                     country=country[system.supplier],
@@ -169,90 +182,151 @@ def _read_plan(m: pyo.ConcreteModel, scenario: Scenario, result: Result) -> None
                     delivery_year=t + system.lead_time,
                 )
             )
-    for s, t in m.ADOPTIONS:
-        before = _value(m.adopted[s, t - 1], True) if (s, t - 1) in m.adopted else 0
-        if _value(m.adopted[s, t], True) > before:
-            adoptions.append(dict(system=s, year=t, cost=m.system[s].adoption_cost))
+    for b, s, t in m.ADOPTIONS:
+        before = _value(m.adopted[b, s, t - 1], True) if (b, s, t - 1) in m.adopted else 0
+        if _value(m.adopted[b, s, t], True) > before:
+            adoptions.append(dict(buyer=b, system=s, year=t, cost=m.system[s].adoption_cost))
     for s, t in m.EXPANSIONS:
         steps = _value(m.expansion_steps[s, t], True)
         if steps > 0:
-            expansion = m.system[s].expansion
-            investments.append(
-                dict(
-                    system=s,
-                    year=t,
-                    steps=steps,
-                    cost=steps * expansion.cost,
-                    extra_capacity=steps * expansion.capacity,
-                    first_output_year=t + expansion.ramp_up,
-                )
-            )
-    for b, s, t in m.FUNDING:
-        amount = _value(m.funding[b, s, t], False)
+            investments += _investment_rows(m, s, t, steps)
+    for beta, b, s, t in m.FUNDING:
+        amount = _value(m.funding[beta, b, s, t], False)
         if amount > 0:
             supplier = m.system[s].supplier
             spending.append(
                 dict(
                     year=t,
-                    budget=b,
+                    budget=beta,
+                    buyer=b,
                     system=s,
                     supplier=supplier,
                     country=country[supplier],
                     amount=amount,
                 )
             )
-    ordered = {(o["system"], o["delivery_year"]): o["quantity"] for o in orders}
-    for s in m.SYSTEMS:
-        for t in m.DELIVERY_YEARS:
-            pipeline = m.system[s].pipeline.get(t, 0.0)
-            quantity = ordered.get((s, t), 0.0) + pipeline
-            if quantity > 0:
-                deliveries.append(dict(system=s, year=t, quantity=quantity, pipeline=pipeline))
+    ordered = {(o["buyer"], o["system"], o["delivery_year"]): o["quantity"] for o in orders}
+    for b in m.BUYERS:
+        for s in m.SYSTEMS:
+            contracted = m.system[s].pipeline_for(b)
+            for t in m.DELIVERY_YEARS:
+                pipeline = contracted.get(t, 0.0)
+                quantity = ordered.get((b, s, t), 0.0) + pipeline
+                if quantity > 0:
+                    deliveries.append(
+                        dict(buyer=b, system=s, year=t, quantity=quantity, pipeline=pipeline)
+                    )
     result.orders = _frame("orders", orders)
     result.spending = _frame("spending", spending)
     result.investments = _frame("investments", investments)
     result.adoptions = _frame("adoptions", adoptions)
     result.deliveries = _frame("deliveries", deliveries)
     result.capabilities = capability_table(scenario, result.deliveries)
+    result.allocations = allocation_table(scenario, result.orders, result.investments)
+
+
+def _investment_rows(m: pyo.ConcreteModel, s: str, t: int, steps: float) -> list[dict]:
+    """The steps bought on line s in year t, split by buyer in proportion to what each paid."""
+    expansion = m.system[s].expansion
+    paid = {m.BUYERS.first(): steps * expansion.cost}
+    if m.co_funded:
+        paid = {b: _value(m.expansion_share[b, s, t], False) for b in m.buyers_of[s]}
+        paid = {b: k for b, k in paid.items() if k > 0} or {m.buyers_of[s][0]: 0.0}
+    total = sum(paid.values())
+    rows = []
+    for b, cost in paid.items():
+        part = steps * cost / total if total > 0 else steps
+        rows.append(
+            dict(
+                buyer=b,
+                system=s,
+                year=t,
+                steps=part,
+                cost=cost,
+                extra_capacity=part * expansion.capacity,
+                first_output_year=t + expansion.ramp_up,
+            )
+        )
+    return rows
+
+
+def allocation_table(
+    scenario: Scenario, orders: pd.DataFrame, investments: pd.DataFrame
+) -> pd.DataFrame:
+    """Each line's output from new orders by delivery year and buyer, against its capacity."""
+    arriving = orders.groupby(["system", "delivery_year", "buyer"], sort=True)["quantity"].sum()
+    line_total = arriving.groupby(level=[0, 1]).sum()
+    rows = []
+    for (s, year, b), quantity in arriving.items():
+        system = next(x for x in scenario.systems if x.id == s)
+        extra = investments.loc[
+            (investments["system"] == s) & (investments["first_output_year"] <= year),
+            "extra_capacity",
+        ].sum()
+        capacity = scenario.series(system.capacity)[year] + float(extra)
+        rows.append(
+            dict(
+                system=s,
+                year=int(year),
+                buyer=b,
+                quantity=float(quantity),
+                capacity=capacity,
+                share=float(quantity / line_total[s, year]),
+            )
+        )
+    return _frame("allocations", rows)
 
 
 def capability_table(scenario: Scenario, deliveries: pd.DataFrame) -> pd.DataFrame:
-    """Levels and gaps per capability and year (the horizon and its tail), from the deliveries."""
-    delivered = deliveries.groupby(["system", "year"])["quantity"].sum().to_dict()
+    """Levels and gaps per buyer, capability and year (the horizon and its tail)."""
+    delivered = deliveries.groupby(["buyer", "system", "year"])["quantity"].sum().to_dict()
     rows = []
-    for c in scenario.capabilities:
-        requirement = scenario.series(c.requirement)
-        initial = scenario.series(c.initial)
-        consumption = scenario.series(c.consumption)
-        arrived = used = 0.0
-        for t in scenario.delivery_years:
-            arrived += sum(
-                s.contributes[c.id] * delivered.get((s.id, t), 0.0)
-                for s in scenario.systems
-                if c.id in s.contributes
-            )
-            used += consumption[t]
-            level = initial[t] + arrived - used
-            gap = max(0.0, requirement[t] - level)
-            share = gap / requirement[t] if requirement[t] > 0 else math.nan
-            rows.append(
-                dict(
-                    capability=c.id,
-                    year=t,
-                    requirement=requirement[t],
-                    level=level,
-                    gap=gap,
-                    gap_share=share,
+    for b in scenario.buyer_ids:
+        for c in scenario.capabilities:
+            need = scenario.needs_of(b).get(c.id)
+            if need is None:
+                continue
+            requirement = scenario.series(need.requirement)
+            initial = scenario.series(need.initial)
+            consumption = scenario.series(need.consumption)
+            arrived = used = 0.0
+            for t in scenario.delivery_years:
+                arrived += sum(
+                    s.contributes[c.id] * delivered.get((b, s.id, t), 0.0)
+                    for s in scenario.systems
+                    if c.id in s.contributes
                 )
-            )
+                used += consumption[t]
+                level = initial[t] + arrived - used
+                gap = max(0.0, requirement[t] - level)
+                share = gap / requirement[t] if requirement[t] > 0 else math.nan
+                rows.append(
+                    dict(
+                        buyer=b,
+                        capability=c.id,
+                        year=t,
+                        requirement=requirement[t],
+                        level=level,
+                        gap=gap,
+                        gap_share=share,
+                    )
+                )
     return _frame("capabilities", rows)
 
 
-def primary_values(scenario: Scenario, capabilities: pd.DataFrame) -> dict[str, float]:
-    """``weighted_gap`` and ``max_gap`` of a capability table."""
+def gap_weights(scenario: Scenario, capabilities: pd.DataFrame) -> pd.Series:
+    """W_b·w_c for each row of a capability table."""
     weight = {c.id: c.weight for c in scenario.capabilities}
+    buyer = {b: scenario.buyer_weight(b) for b in scenario.buyer_ids}
+    return capabilities["capability"].map(weight).astype(float) * capabilities["buyer"].map(
+        buyer
+    ).astype(float)
+
+
+def primary_values(scenario: Scenario, capabilities: pd.DataFrame) -> dict[str, float]:
+    """``weighted_gap`` and ``max_gap`` of a capability table (buyers' weights included)."""
     counted = capabilities[capabilities["requirement"] > 0]
-    weighted = counted["gap_share"] * counted["capability"].map(weight).astype(float)
+    weighted = counted["gap_share"] * gap_weights(scenario, counted)
     return {
         "weighted_gap": float(weighted.sum()),
         "max_gap": float(weighted.max()) if len(weighted) else 0.0,
@@ -262,38 +336,77 @@ def primary_values(scenario: Scenario, capabilities: pd.DataFrame) -> dict[str, 
 def _average_gap_share(scenario: Scenario, rows: pd.DataFrame) -> float:
     """The weight-averaged gap share of capability-table rows (0 when none has a requirement)."""
     rows = rows[rows["requirement"] > 0]
-    weights = rows["capability"].map({c.id: c.weight for c in scenario.capabilities})
+    weights = gap_weights(scenario, rows)
     return float((rows["gap_share"] * weights).sum() / weights.sum()) if len(rows) else 0.0
 
 
 def kpis(result: Result) -> pd.Series:
-    """The KPIs of DESIGN §7, from the result's frames: the horizon proper, and ``gap_tail``."""
-    scenario, spending = result.scenario, result.spending
+    """The KPIs of DESIGN §7 for all buyers together and, with ``buyers:``, for each (§13).
+
+    A buyer's own KPIs are named ``<kpi>.<buyer>`` (``weighted_gap.pl``, ``spend_share.eu.pl``)
+    and ``first_met.<buyer>.<capability>``; its ``weighted_gap`` leaves out its weight W_b.
+    """
+    values = _kpis(
+        result.scenario,
+        result.capabilities,
+        result.spending,
+        result.orders,
+        result.investments,
+        result.scenario.buyer_ids,
+    )
+    for b in [b.id for b in result.scenario.buyers]:
+        own = _kpis(
+            result.scenario,
+            result.capabilities[result.capabilities["buyer"] == b],
+            result.spending[result.spending["buyer"] == b],
+            result.orders[result.orders["buyer"] == b],
+            result.investments[result.investments["buyer"] == b],
+            [b],
+        )
+        own["weighted_gap"] /= result.scenario.buyer_weight(b)
+        own["max_gap"] /= result.scenario.buyer_weight(b)
+        for name, value in own.items():
+            kind, _, rest = name.partition(".")
+            values[f"first_met.{b}.{rest}" if kind == "first_met" else f"{name}.{b}"] = value
+    return pd.Series(values, dtype=float)
+
+
+def _kpis(
+    scenario: Scenario,
+    capabilities: pd.DataFrame,
+    spending: pd.DataFrame,
+    orders: pd.DataFrame,
+    investments: pd.DataFrame,
+    buyers: list[str],
+) -> dict[str, float]:
+    """The KPIs of the given buyers' rows: the horizon proper, and ``gap_tail``."""
     end = scenario.horizon.end
-    caps = result.capabilities[result.capabilities["year"] <= end]
+    caps = capabilities[capabilities["year"] <= end]
     values: dict[str, float] = primary_values(scenario, caps)
     for year in sorted({end, *scenario.report_years}):
         values[f"gap_{year}"] = _average_gap_share(scenario, caps[caps["year"] == year])
     if scenario.horizon.tail:
-        tail = result.capabilities[result.capabilities["year"] > end]
+        tail = capabilities[capabilities["year"] > end]
         values["gap_tail"] = _average_gap_share(scenario, tail)
     for c in scenario.capabilities:
-        values[f"first_met.{c.id}"] = first_met(caps[caps["capability"] == c.id])
+        rows = caps[caps["capability"] == c.id]
+        if len(rows):
+            values[f"first_met.{c.id}"] = first_met(rows)
     total = float(spending["amount"].sum())
     values["total_spend"] = total
     values |= _origin_shares("spend_share", scenario, spending)
     values |= _origin_shares(
         "spend_share_with_pipeline",
         scenario,
-        pd.concat([spending[["country", "amount"]], pipeline_value(scenario)]),
+        pd.concat([spending[["country", "amount"]], pipeline_value(scenario, buyers)]),
     )
     content = {s.id: s.eu_content for s in scenario.systems}
     values["eu_content_share"] = _share(
         (spending["amount"] * spending["system"].map(content).astype(float)).sum(), total
     )
-    values["n_system_types"] = float(result.orders["system"].nunique())
-    values["investment"] = float(result.investments["cost"].sum())
-    return pd.Series(values, dtype=float)
+    values["n_system_types"] = float(orders["system"].nunique())
+    values["investment"] = float(investments["cost"].sum())
+    return values
 
 
 def _origin_shares(name: str, scenario: Scenario, money: pd.DataFrame) -> dict[str, float]:
@@ -309,7 +422,7 @@ def _origin_shares(name: str, scenario: Scenario, money: pd.DataFrame) -> dict[s
     return shares
 
 
-def pipeline_value(scenario: Scenario) -> pd.DataFrame:
+def pipeline_value(scenario: Scenario, buyers: list[str] | None = None) -> pd.DataFrame:
     """The contracted pipeline's deliveries valued at unit cost in their year: country, amount.
 
     The pipeline is paid outside the scenario's budgets; valuing it shows the
@@ -319,8 +432,9 @@ def pipeline_value(scenario: Scenario) -> pd.DataFrame:
     country = {k.id: k.country for k in scenario.suppliers}
     rows = [
         {"country": country[s.supplier], "amount": quantity * scenario.series(s.unit_cost)[t]}
+        for b in buyers or scenario.buyer_ids
         for s in scenario.systems
-        for t, quantity in s.pipeline.items()
+        for t, quantity in s.pipeline_for(b).items()
         if t in scenario.delivery_years
     ]
     return pd.DataFrame(rows, columns=["country", "amount"])

@@ -126,7 +126,9 @@ def _rule_rows(m: pyo.ConcreteModel, rows: list) -> dict[str, np.ndarray]:
     rule_of = {id(m.rules[r]): r for r in m.RULES}
     found: dict[str, list[int]] = {r: [] for r in m.RULES}
     for i, row in enumerate(rows):
-        rule = rule_of.get(id(row.constraint.parent_block()))
-        if rule is not None:
-            found[rule].append(i)
+        block = row.constraint.parent_block()
+        while block is not None and id(block) not in rule_of:
+            block = block.parent_block()  # a rule's rows for one buyer sit in a sub-block
+        if block is not None:
+            found[rule_of[id(block)]].append(i)
     return {r: np.array(i, dtype=int) for r, i in found.items()}

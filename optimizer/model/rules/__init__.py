@@ -1,8 +1,10 @@
 """Policy rules: one module per rule type, registered by its ``type``.
 
 Each module defines ``TYPE`` (the rule's ``type`` in the document) and
-``add(block, m, scenario, rule)``, which adds the rule's rows to ``block``
-(``m.rules[rule.id]``) using only the core's shared expressions. Adding a rule
+``add(block, m, scenario, rule, buyers)``, which adds the rule's rows for the
+sums of ``buyers`` to ``block`` (``m.rules[rule.id]``, or with several groups
+of buyers ``m.rules[rule.id].buyers[name]``) using only the core's shared
+expressions. Adding a rule
 type means adding its module here, its parameter model in ``models.rules``,
 its tests and its entry in ``docs/rules.md``.
 """
@@ -14,9 +16,11 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from models import Scenario
+from models import Scenario, System
 
-AddRule = Callable[[pyo.Block, pyo.ConcreteModel, Scenario, Any], None]
+SMALLEST_ORDER = 1e-3  # of a divisible system's unit: less counts as not ordered
+
+AddRule = Callable[[pyo.Block, pyo.ConcreteModel, Scenario, Any, list[str]], None]
 
 
 def _discover() -> dict[str, AddRule]:
@@ -37,7 +41,14 @@ def add_all(m: pyo.ConcreteModel, scenario: Scenario, built: set[str] | None = N
     m.RULES = pyo.Set(initialize=[r.id for r in built], ordered=True)
     m.rules = pyo.Block(m.RULES)
     for rule in built:
-        REGISTRY[rule.type](m.rules[rule.id], m, scenario, rule)
+        block, groups = m.rules[rule.id], scenario.buyer_groups(rule)
+        if rule.type == "joint" or len(groups) == 1:
+            REGISTRY[rule.type](block, m, scenario, rule, groups[0] if len(groups) == 1 else [])
+            continue
+        # one sub-block per buyer that the rule binds on its own
+        block.buyers = pyo.Block([g[0] for g in groups])
+        for group in groups:
+            REGISTRY[rule.type](block.buyers[group[0]], m, scenario, rule, group)
 
 
 def row(relation: Any) -> Any:
@@ -53,23 +64,51 @@ def row(relation: Any) -> Any:
     return relation
 
 
-def payments_of(m: pyo.ConcreteModel, systems: list[str], year: int | None = None) -> Any:
-    """Σ pay_{s,t} over ``systems`` (and one year, when given)."""
+def smallest_order(system: System) -> float:
+    """δ_s: one unit of an integer system, 1e-3 of a divisible one."""
+    return 1.0 if system.integer else SMALLEST_ORDER
+
+
+def units_ordered(
+    m: pyo.ConcreteModel, system: str, year: int | None = None, buyers: list[str] | None = None
+) -> Any:
+    """Σ x_{b,s,t} over the buyers (default all) and years (default all) given."""
     return sum(
-        m.payment[s, t]
-        for s in systems
-        for t in m.YEARS
-        if (s, t) in m.payment and (year is None or t == year)
+        m.order[b, system, t]
+        for b in (buyers if buyers is not None else m.buyers_of[system])
+        for t in (m.YEARS if year is None else [year])
+        if (b, system, t) in m.order
     )
 
 
-def new_units(m: pyo.ConcreteModel, system: str, year: int | None = None) -> Any:
-    """D_s = Σ_t x_{s,t}, or the units that new orders deliver in ``year``."""
-    lead = m.system[system].lead_time
+def expansion_paid(m: pyo.ConcreteModel, buyer: str, system: str, year: int) -> Any:
+    """What ``buyer`` pays in ``year`` towards expanding ``system``'s line (0 if nothing)."""
+    if m.co_funded:
+        key = (buyer, system, year)
+        return m.expansion_share[key] if key in m.expansion_share else 0
+    if (system, year) in m.expansion_steps:
+        return m.system[system].expansion.cost * m.expansion_steps[system, year]
+    return 0
+
+
+def payments_of(
+    m: pyo.ConcreteModel, systems: list[str], buyers: list[str], year: int | None = None
+) -> Any:
+    """Σ pay_{b,s,t} over ``buyers`` and ``systems`` (and one year, when given)."""
+    return sum(
+        m.payment[b, s, t]
+        for b in buyers
+        for s in systems
+        for t in (m.YEARS if year is None else [year])
+        if (b, s, t) in m.payment
+    )
+
+
+def new_units(m: pyo.ConcreteModel, system: str, buyers: list[str], year: int | None = None) -> Any:
+    """D_s = Σ_{b,t} x_{b,s,t} over ``buyers``, or the units new orders deliver in ``year``."""
     if year is None:
-        return sum(m.order[system, t] for t in m.YEARS if (system, t) in m.order)
-    ordered = year - lead
-    return m.order[system, ordered] if (system, ordered) in m.order else 0
+        return units_ordered(m, system, buyers=buyers)
+    return units_ordered(m, system, year - m.system[system].lead_time, buyers)
 
 
 # Discovered last: the rule modules import the helpers above.

@@ -1,9 +1,9 @@
-"""x_{s,t} = 0 for s ∈ systems and from_year ≤ t ≤ until_year.
+"""x_{b,s,t} = 0 for the rule's buyers, s ∈ systems and from_year ≤ t ≤ until_year.
 
 =========  ===================  ==============================
 symbol     component            meaning
 =========  ===================  ==============================
-x_{s,t}    ``m.order[s, t]``    units of s ordered in year t
+x_{b,s,t}  ``m.order[b,s,t]``   units of s b orders in year t
 =========  ===================  ==============================
 """
 
@@ -15,13 +15,17 @@ from models.rules import Exclude
 TYPE = "exclude"
 
 
-def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Exclude) -> None:
+def add(
+    block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Exclude, buyers: list[str]
+) -> None:
     """Forbid orders of the matching systems in the rule's years."""
     first = rule.from_year if rule.from_year is not None else scenario.horizon.start
     last = rule.until_year if rule.until_year is not None else scenario.horizon.end
     systems = set(scenario.select(rule.systems))
-    index = [(s, t) for s, t in m.ORDERS if s in systems and first <= t <= last]
+    index = [
+        (b, s, t) for b, s, t in m.ORDERS if b in buyers and s in systems and first <= t <= last
+    ]
 
-    @block.Constraint(index, doc="x_{s,t} = 0")
-    def no_order(b, s, t):
-        return m.order[s, t] <= 0
+    @block.Constraint(index, doc="x_{b,s,t} = 0")
+    def no_order(_, b, s, t):
+        return m.order[b, s, t] <= 0

@@ -5,7 +5,7 @@ symbol     component                     meaning
 =========  ============================  ============================================
 ι_s        ``System.interoperability``   NATO standards compliance of s, 0..1
 e_{s,c}    ``System.contributes``        capability units per unit of s
-D_s        ``Σ_t m.order[s, t]``         units newly ordered (per year: arriving in t)
+D_s        ``Σ_{b,t} m.order[b,s,t]``    units the buyers order (per year: arriving in t)
 =========  ============================  ============================================
 """
 
@@ -18,7 +18,13 @@ from optimizer.model.rules import new_units, row
 TYPE = "interoperability"
 
 
-def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Interoperability) -> None:
+def add(
+    block: pyo.Block,
+    m: pyo.ConcreteModel,
+    scenario: Scenario,
+    rule: Interoperability,
+    buyers: list[str],
+) -> None:
     """Keep the average interoperability of new capability units at or above ``value``."""
     capabilities = rule.capabilities or list(m.CAPABILITIES)
     years = list(m.DELIVERY_YEARS) if rule.scope == "per_year" else [None]
@@ -30,7 +36,7 @@ def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Intero
         terms = [
             (m.system[s].interoperability - rule.value)
             * m.system[s].contributes[c]
-            * new_units(m, s, t)
+            * new_units(m, s, buyers, t)
             for s in m.SYSTEMS
             if c in m.system[s].contributes
         ]

@@ -8,8 +8,8 @@ per capability c).
 ===========  ======================  ==========================================
 symbol       component               meaning
 ===========  ======================  ==========================================
-pay_{s,t}    ``m.payment[s, t]``     what s costs in year t
-x_{s,t}      ``m.order[s, t]``       units ordered (D_s = Σ_t x_{s,t})
+pay_{s,t}    ``m.payment[b,s,t]``    what s costs in year t, summed over the buyers
+x_{s,t}      ``m.order[b,s,t]``      units ordered (D_s = Σ_{b,t} x_{b,s,t})
 eu_s         ``System.eu_content``   share of s's value from the content group
 e_{s,c}      ``System.contributes``  capability units per unit of s
 ===========  ======================  ==========================================
@@ -32,7 +32,9 @@ def _row(rule: Share, part: Any, whole: Any) -> Any:
     return row(part <= rule.value * whole)
 
 
-def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Share) -> None:
+def add(
+    block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Share, buyers: list[str]
+) -> None:
     """Bound the share of ``select`` within ``among``."""
     among = scenario.select(rule.among)
     chosen = set(scenario.select(rule.select))
@@ -41,12 +43,12 @@ def add(block: pyo.Block, m: pyo.ConcreteModel, scenario: Scenario, rule: Share)
 
     def money(systems: list[str], year: int | None, weighted: bool) -> Any:
         if not weighted:
-            return payments_of(m, systems, year)
-        return sum(content[s] * payments_of(m, [s], year) for s in systems)
+            return payments_of(m, systems, buyers, year)
+        return sum(content[s] * payments_of(m, [s], buyers, year) for s in systems)
 
     def units(systems: list[str], c: str, year: int | None) -> Any:
         return sum(
-            m.system[s].contributes[c] * new_units(m, s, year)
+            m.system[s].contributes[c] * new_units(m, s, buyers, year)
             for s in systems
             if c in m.system[s].contributes
         )
