@@ -49,8 +49,8 @@ def test_an_order_arriving_in_the_tail_closes_the_tail_gap_and_is_paid_in_the_ho
 def test_no_order_and_no_payment_is_placed_in_the_tail():
     # The model has order and funding columns for the horizon's years only.
     m = build_model(load_scenario(tailed(3)))
-    assert {t for _, t in m.ORDERS} == {2026, 2027}
-    assert {t for _, _, t in m.FUNDING} <= {2026, 2027}
+    assert {t for *_, t in m.ORDERS} == {2026, 2027}
+    assert {t for *_, t in m.FUNDING} <= {2026, 2027}
     assert list(m.DELIVERY_YEARS) == [2026, 2027, 2028, 2029, 2030]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import Scenario
+from models import IMPLICIT_BUYER, Scenario
 from models.rules import (
     Deadline,
     Exclude,
@@ -32,6 +32,11 @@ TOLERANCE = 1e-6
 def _exceeds(value: float, limit: float) -> bool:
     """``value > limit`` beyond solver tolerance."""
     return value > limit + TOLERANCE * max(1.0, abs(limit))
+
+
+def _at(name: str, *key: object) -> str:
+    """``order[pl, patriot, 2027]``; without buyers: ``order[patriot, 2027]``."""
+    return f"{name}[{', '.join(str(k) for k in key if k != IMPLICIT_BUYER)}]"
 
 
 def _differs(a: float, b: float) -> bool:
@@ -104,7 +109,7 @@ def _orders(scenario: Scenario, plan: Plan) -> list[str]:
     needs = {b: scenario.needs_of(b) for b in scenario.buyer_ids}
     for row in plan.orders.itertuples():
         s = systems[row.system]
-        where = f"order[{row.buyer}, {row.system}, {row.year}]"
+        where = _at("order", row.buyer, row.system, row.year)
         if row.buyer not in needs or not any(c in needs[row.buyer] for c in s.contributes):
             problems.append(f"{where}: the buyer needs nothing the system provides")
         if not scenario.horizon.start <= row.year <= scenario.horizon.end:
@@ -129,7 +134,7 @@ def _orders(scenario: Scenario, plan: Plan) -> list[str]:
                 have = got.get((b, s.id, t), 0.0)
                 if _differs(have, want):
                     problems.append(
-                        f"delivery[{b}, {s.id}, {t}]: {have} ≠ orders and pipeline {want}"
+                        f"{_at('delivery', b, s.id, t)}: {have} ≠ orders and pipeline {want}"
                     )
     return problems
 
@@ -187,7 +192,7 @@ def _adoptions(scenario: Scenario, plan: Plan) -> list[str]:
         for s in scenario.systems:
             adopted = adoptions[(adoptions["buyer"] == b) & (adoptions["system"] == s.id)]
             ordered = mine.loc[mine["system"] == s.id, "year"]
-            where = f"adoption[{b}, {s.id}]"
+            where = _at("adoption", b, s.id)
             needs = not s.in_service_for(b) and s.adoption_cost > 0
             if needs and len(ordered) and (adopted.empty or adopted["year"].min() > ordered.min()):
                 problems.append(f"{where}: ordered in {ordered.min()} before adoption")
@@ -215,8 +220,7 @@ def _payments(scenario: Scenario, plan: Plan) -> list[str]:
     owed = payments(plan)
     paid = plan.spending.groupby(["buyer", "system", "year"])["amount"].sum()
     problems = [
-        f"payment[{', '.join(map(str, key))}]: paid {paid.get(key, 0.0)} "
-        f"≠ owed {owed.get(key, 0.0)}"
+        f"{_at('payment', *key)}: paid {paid.get(key, 0.0)} ≠ owed {owed.get(key, 0.0)}"
         for key in owed.index.union(paid.index)
         if _differs(paid.get(key, 0.0), owed.get(key, 0.0))
     ]
@@ -294,7 +298,7 @@ def _levels(scenario: Scenario, plan: Plan) -> list[str]:
     mine = levels(scenario, plan).set_index(key)
     theirs = plan.capabilities.set_index(key)
     return [
-        f"level[{', '.join(map(str, i))}]: reported {theirs.at[i, column]} ≠ {mine.at[i, column]}"
+        f"{_at('level', *i)}: reported {theirs.at[i, column]} ≠ {mine.at[i, column]}"
         for i in mine.index
         for column in ("level", "gap")
         if _differs(theirs.at[i, column], mine.at[i, column])
@@ -306,8 +310,7 @@ def _allocations(scenario: Scenario, plan: Plan) -> list[str]:
     ordered = plan.orders.groupby(key)["quantity"].sum()
     allocated = plan.allocations.groupby(["system", "year", "buyer"])["quantity"].sum()
     return [
-        f"allocation[{', '.join(map(str, i))}]: {allocated.get(i, 0.0)} ≠ ordered "
-        f"{ordered.get(i, 0.0)}"
+        f"{_at('allocation', *i)}: {allocated.get(i, 0.0)} ≠ ordered {ordered.get(i, 0.0)}"
         for i in ordered.index.union(allocated.index)
         if _differs(allocated.get(i, 0.0), ordered.get(i, 0.0))
     ]
