@@ -26,10 +26,14 @@ import copy
 from typing import Any
 
 import pytest
+from buyer_docs import joint_doc
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
 
 from models.filters import Filter
 from models.references import scenario_warnings
 from optimizer import load_scenario, solve
+from optimizer.cli import app
 from optimizer.input.errors import ScenarioError
 
 START = 2026
@@ -758,7 +762,49 @@ def test_unknown_rule_type_and_out_of_range_value_name_the_rule():
 
 # For the catalogue's audit test: a scenario per rule type in which the optimum without
 # the rule breaks the rule (so the audit must flag that plan once the rule is on).
+# joint ------------------------------------------------------------------------------------
+# Two buyers (tests/buyer_docs.py): a needs 10 of cap, b needs 1 and has it. The system costs
+# 1 a unit, capacity 20, content 0.9. a's only money is a_safe (10), usable only when two
+# buyers order the system in the same year; b has b_money (5).
+
+
+def test_joint_makes_a_second_buyer_order_one_unit():
+    # Without the rule a buys 10 from a_safe: P* = 0, cost 10. With it, a_safe pays only for a
+    # joint order, so b orders one unit from b_money (useless to b, but it unlocks a's
+    # money): P* = 0 still, cost 11; b orders exactly 1.
+    joint, free = with_and_without(joint_doc(), "safe_joint")
+    assert joint.objective == pytest.approx(0.0) and free.objective == pytest.approx(0.0)
+    b_orders = joint.orders[joint.orders["buyer"] == "b"]
+    assert b_orders["quantity"].sum() == 1 and spend(joint) == pytest.approx(11.0)
+    assert free.orders["buyer"].tolist() == ["a"] and spend(free) == pytest.approx(10.0)
+
+
+def test_joint_cannot_be_met_exits_3_naming_the_rule(tmp_path):
+    # b has no money, so no joint order is possible and a_safe stays shut; a's deadline (10 by
+    # 2026) then cannot be met. Dropping either rule makes it feasible; the joint rule's
+    # explanation names the order that lacks a partner.
+    doc = joint_doc()
+    doc["budgets"][1]["amount"] = 0
+    doc["rules"].append(
+        {
+            "id": "a_ready",
+            "type": "deadline",
+            "capabilities": ["cap"],
+            "year": 2026,
+            "buyers": ["a"],
+        }
+    )
+    path = tmp_path / "joint.yaml"
+    with path.open("w") as stream:
+        YAML(typ="safe", pure=True).dump(doc, stream)
+    result = CliRunner().invoke(app, ["solve", str(path)])
+    assert result.exit_code == 3, result.output
+    assert "joint safe_joint: no second buyer orders sys in 2026" in result.stderr
+    assert "a_ready" in result.stderr
+
+
 BITING = {
+    "joint": (joint_doc, "safe_joint"),
     "exclude": (exclude_doc, "no_us"),
     "share": (
         lambda: micro(
