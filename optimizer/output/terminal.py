@@ -13,7 +13,7 @@ from optimizer.analysis.ranges import Ranges
 from optimizer.analysis.stress import StressResult
 from optimizer.input.load import BASELINE
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
-from optimizer.solve.results import Result
+from optimizer.solve.results import Result, split_by_buyer
 
 
 def _coloured(name: str, change: float) -> str:
@@ -156,8 +156,10 @@ def result_tables(result: Result) -> list[Any]:
         return [head]
     head += f", objective {result.objective:.4g}, gap {result.mip_gap or 0:.2%}"
     head += f", {result.timings['total']:.2f} s"
-    kpis = Table("KPI", "value", title="KPIs")
-    for name, value in result.kpis.items():
+    buyers = [b.id for b in result.scenario.buyers]
+    together, own = split_by_buyer(result.kpis, buyers)
+    kpis = Table("KPI", "value", title="KPIs" + (" (all buyers together)" if buyers else ""))
+    for name, value in together.items():
         kpis.add_row(name, kpi_value_text(name, value))
     orders = Table(
         "system",
@@ -185,7 +187,49 @@ def result_tables(result: Result) -> list[Any]:
             f"{row.first}–{row.last}",
             f"{row.arrives}–{row.ends}",
         )
-    return [head, kpis, orders]
+    if not buyers:
+        return [head, kpis, orders]
+    return [head, kpis, buyer_table(own), orders, allocation_table(result.allocations)]
+
+
+BUYER_KPIS = {
+    "weighted_gap": "weighted gap",
+    "gap_tail": "tail gap",
+    "total_spend": "spend",
+    "spend_share.US": "US share",
+    "eu_content_share": "EU content",
+    "investment": "investment",
+}
+
+
+def buyer_table(own: pd.DataFrame) -> Table:
+    """A few KPIs of each buyer: buyers as rows, so that many buyers still fit."""
+    names = [k for k in BUYER_KPIS if k in own.index]
+    table = Table(
+        "buyer",
+        *(BUYER_KPIS[k] for k in names),
+        title="By buyer (weighted gap without the buyer's weight)",
+    )
+    for buyer in own.columns:
+        table.add_row(buyer, *(kpi_value_text(k, own.at[k, buyer]) for k in names))
+    return table
+
+
+def allocation_table(allocations: pd.DataFrame) -> Table:
+    """The lines whose output from new orders goes to more than one buyer, and who gets it."""
+    table = Table("system", "delivered", "capacity used", "buyers (units)", title="Contested lines")
+    for system, rows in allocations.groupby("system", sort=True):
+        if rows["buyer"].nunique() < 2:
+            continue
+        used = rows.groupby("year")["quantity"].sum() / rows.groupby("year")["capacity"].first()
+        split = rows.groupby("buyer")["quantity"].sum().sort_values(ascending=False)
+        table.add_row(
+            system,
+            f"{rows['year'].min()}–{rows['year'].max()}",
+            f"{used.max():.0%} at most",
+            ", ".join(f"{b} {q:,.4g}" for b, q in split.items()),
+        )
+    return table
 
 
 def ranges_table(name: str, ranges: pd.DataFrame, within: str) -> Table:

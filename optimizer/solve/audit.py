@@ -517,6 +517,7 @@ def _joint(scenario: Scenario, plan: Plan, rule: Joint) -> list[str]:
                 orders.loc[
                     (orders["system"] == system)
                     & (orders["year"] == year)
+                    & (orders["quantity"] >= 1 - TOLERANCE)
                     & orders["buyer"].isin(partners),
                     "buyer",
                 ]

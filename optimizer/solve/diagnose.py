@@ -110,7 +110,7 @@ def joint_shortfall(scenario: Scenario, rule: Joint, options: SolverOptions) -> 
         key=lambda st: (st[1], st[0]),
     ):
         ordering = [
-            b for b in partners if (b, s, t) in m.order and pyo.value(m.order[b, s, t]) > 1e-6
+            b for b in partners if (b, s, t) in m.order and pyo.value(m.order[b, s, t]) > 1 - 1e-6
         ]
         if len(ordering) < rule.min_buyers:
             short.append((s, t, len(ordering)))

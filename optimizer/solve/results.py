@@ -409,6 +409,29 @@ def _kpis(
     return values
 
 
+def buyer_kpi(name: str, buyers: list[str]) -> tuple[str, str | None]:
+    """``("weighted_gap", "pl")`` for ``weighted_gap.pl``, ``first_met.pl.air`` → ``first_met.air``.
+
+    A KPI of all buyers together comes back with buyer None.
+    """
+    parts = name.split(".")
+    if parts[0] == "first_met" and len(parts) == 3 and parts[1] in buyers:
+        return f"first_met.{parts[2]}", parts[1]
+    if len(parts) > 1 and parts[-1] in buyers and not name.startswith("first_met."):
+        return ".".join(parts[:-1]), parts[-1]
+    return name, None
+
+
+def split_by_buyer(kpis: pd.Series, buyers: list[str]) -> tuple[pd.Series, pd.DataFrame]:
+    """The KPIs of all buyers together, and each buyer's as a table (KPI × buyer)."""
+    keys = [buyer_kpi(name, buyers) for name in kpis.index]
+    together = kpis[[b is None for _, b in keys]]
+    rows = [(kpi, b, value) for (kpi, b), value in zip(keys, kpis, strict=True) if b is not None]
+    table = pd.DataFrame(rows, columns=["kpi", "buyer", "value"])
+    own = table.pivot(index="kpi", columns="buyer", values="value")
+    return together, own.reindex(columns=buyers)
+
+
 def _origin_shares(name: str, scenario: Scenario, money: pd.DataFrame) -> dict[str, float]:
     """``<name>.<group>`` for each group, ``<name>.US`` and ``<name>.other`` (in no group)."""
     total = float(money["amount"].sum())

@@ -1,6 +1,7 @@
 """Joint procurement: the listed budgets pay for s in t only when enough buyers order s in t.
 
-j_{b,s,t} ∈ {0,1} says buyer b orders s in t (δ_s·j_{b,s,t} ≤ x_{b,s,t}); w_{s,t} ∈ {0,1} says
+j_{b,s,t} ∈ {0,1} says buyer b orders s in t (j_{b,s,t} ≤ x_{b,s,t}: at least one unit, also of
+a divisible system, so that a token order does not make a partner); w_{s,t} ∈ {0,1} says
 the order is joint: Σ_b j_{b,s,t} ≥ min_buyers·w_{s,t} and, for each group g in
 ``min_in_group``, Σ_{b in g} j_{b,s,t} ≥ n_g·w_{s,t}; each listed budget β then pays for s
 in t only with w: Σ_b f_{β,b,s,t} ≤ M_{β,t}·w_{s,t}, M_{β,t} the most β can pay in t. The
@@ -21,7 +22,6 @@ import pyomo.environ as pyo
 
 from models import Scenario
 from models.rules import Joint
-from optimizer.model.rules import smallest_order
 
 TYPE = "joint"
 
@@ -42,9 +42,9 @@ def add(
     block.orders = pyo.Var(orders, domain=pyo.Binary, doc="j_{b,s,t}")
     block.joint = pyo.Var(lines, domain=pyo.Binary, doc="w_{s,t}")
 
-    @block.Constraint(orders, doc="δ_s·j_{b,s,t} ≤ x_{b,s,t}")
+    @block.Constraint(orders, doc="j_{b,s,t} ≤ x_{b,s,t}")
     def counts_only_an_order(blk, b, s, t):
-        return smallest_order(m.system[s]) * blk.orders[b, s, t] <= m.order[b, s, t]
+        return blk.orders[b, s, t] <= m.order[b, s, t]
 
     ordering = {st: [] for st in lines}
     for b, s, t in orders:
