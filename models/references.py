@@ -126,6 +126,7 @@ def _check_years(doc: dict) -> list[str]:
 
 
 NEED_FIELDS = ("initial", "requirement", "consumption")
+UNSET = (None, 0, {0: 0.0}, {"0": 0.0})
 
 
 def _check_buyers(doc: dict) -> list[str]:
@@ -158,7 +159,7 @@ def _check_buyers(doc: dict) -> list[str]:
             problems += [
                 f"capabilities[{i}].{key}: with buyers:, give it in each buyer's needs"
                 for key in NEED_FIELDS
-                if key in c
+                if c.get(key) not in UNSET  # a validated document written out holds the defaults
             ]
         for i, b in _items(doc, "budgets"):
             owner, shared = b.get("buyer"), b.get("shared") is True
@@ -260,4 +261,8 @@ def scenario_warnings(scenario: "Scenario", strict: bool = False) -> list[str]:
             for i, entity in enumerate(getattr(scenario, key)):
                 if entity.source is None and entity.estimate is None:
                     warnings.append(f"{key}[{i}] ({entity.id}): no source and no estimate")
+        for i, buyer in enumerate(scenario.buyers):
+            for c, need in buyer.needs.items():
+                if need.source is None and need.estimate is None:
+                    warnings.append(f"buyers[{i}].needs.{c} ({buyer.id}): no source and no estimate")
     return warnings

@@ -101,12 +101,16 @@ class Comparison:
         return flagged
 
     def gaps(self) -> dict[str, pd.DataFrame]:
-        """Gap share of requirement, capability × year, per variant."""
-        return {
-            v: r.capabilities.pivot(index="capability", columns="year", values="gap_share")
-            for v, r in self.results.items()
-            if r.has_plan
-        }
+        """Gap share of requirement, capability × year, per variant (buyers' gaps together)."""
+        tables = {}
+        for v, r in self.results.items():
+            if r.has_plan:
+                summed = r.capabilities.groupby(["capability", "year"], sort=False)[
+                    ["gap", "requirement"]
+                ].sum()
+                share = summed["gap"] / summed["requirement"].where(summed["requirement"] > 0)
+                tables[v] = share.unstack("year")
+        return tables
 
     def spending_by_origin(self) -> pd.DataFrame:
         """Money per variant × supplier origin (``eu`` group, ``US``, else the country code)."""
@@ -124,7 +128,7 @@ class Comparison:
                 [getattr(r, name).assign(variant=v) for v, r in self.results.items()],
                 ignore_index=True,
             )
-            for name in ("capabilities", "orders", "spending", "investments")
+            for name in ("capabilities", "orders", "spending", "investments", "allocations")
         }
         long = {n: t[["variant", *t.columns.drop("variant")]] for n, t in long.items()}
         tables = {

@@ -38,7 +38,17 @@ from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
 
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"
-CHARTS = ("capabilities", "spending", "orders", "attribution", "ranges", "risk_gap", "risk_met")
+CHARTS = (
+    "capabilities",
+    "buyers",
+    "allocations",
+    "spending",
+    "orders",
+    "attribution",
+    "ranges",
+    "risk_gap",
+    "risk_met",
+)
 STRESS_TABLES = {
     "stress_summary": ["variant"],
     "stress_met": ["variant", "capability", "year", "p_met"],
@@ -103,6 +113,13 @@ class ResultFolder:
     """Per variant and KPI: optimum, min and max near the best gap; None when not written."""
     stress: dict[str, pd.DataFrame] | None = None
     """The stress test's tables by name (``STRESS_TABLES``); None when not written."""
+    allocations: pd.DataFrame | None = None
+    """Each line's output by year and buyer (``Result.allocations``); None when not written."""
+
+    @property
+    def buyers(self) -> list[str]:
+        """The scenario's buyers (DESIGN §13); empty for a document without ``buyers:``."""
+        return [b["id"] for b in self.scenario.get("buyers", [])]
 
     @property
     def money(self) -> str:
@@ -174,6 +191,14 @@ def _read_table(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:
     return table
 
 
+def _optional_table(folder: Path, name: str, variant: str | None = None) -> pd.DataFrame | None:
+    """A table the report can do without (None when absent); a solve's gets its variant."""
+    if not (folder / f"{name}.csv").is_file():
+        return None
+    table = _read_table(folder, name, [])
+    return table.assign(variant=variant) if variant is not None else table
+
+
 def _read_solve(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
     variant = str(manifest.get("variant") or "baseline")
     frames = {
@@ -185,6 +210,7 @@ def _read_solve(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
     return ResultFolder(
         path=folder,
         kind="solve",
+        allocations=_optional_table(folder, "allocations", variant),
         manifest=manifest,
         scenario=_read_json(folder / "scenario.json"),
         variants=[variant],
@@ -220,6 +246,7 @@ def _read_comparison(folder: Path, manifest: dict[str, Any]) -> ResultFolder:
     return ResultFolder(
         path=folder,
         kind="comparison",
+        allocations=_optional_table(folder, "allocations"),
         manifest=manifest,
         scenario=_read_json(folder / "scenario.json"),
         variants=variants,
@@ -318,8 +345,12 @@ def capability_chart(data: ResultFolder) -> Figure:
     units = {c["id"]: c.get("unit", "") for c in data.scenario.get("capabilities", [])}
     capabilities = list(dict.fromkeys(data.capabilities["capability"])) or list(names)
     figure, panels = _panels(max(len(capabilities), 1), sharey=False)
+    # several buyers: their levels and requirements together
+    together = data.capabilities.groupby(["variant", "capability", "year"], as_index=False)[
+        ["level", "requirement"]
+    ].sum()
     for axes, capability in zip(panels, capabilities, strict=False):
-        rows = data.capabilities[data.capabilities["capability"] == capability]
+        rows = together[together["capability"] == capability]
         if rows.empty:
             _no_data(axes, "no plan")
         drawn: list[pd.Series] = []
@@ -352,7 +383,82 @@ def capability_chart(data: ResultFolder) -> Figure:
         [*_variant_colours(data), "black"],
         dashed_last=True,
     )
-    figure.suptitle("Capability level against requirement", fontsize=11)
+    together = " (all buyers together)" if data.buyers else ""
+    figure.suptitle(f"Capability level against requirement{together}", fontsize=11)
+    return figure
+
+
+def buyer_gap_chart(data: ResultFolder) -> Figure | None:
+    """Each buyer's weight-averaged gap share by year: a panel per buyer, a line per variant.
+
+    None for a scenario without buyers.
+    """
+    if not data.buyers or "buyer" not in data.capabilities:
+        return None
+    weights = {c["id"]: c.get("weight", 1.0) for c in data.scenario.get("capabilities", [])}
+    caps = data.capabilities[data.capabilities["requirement"] > 0].copy()
+    caps["weight"] = caps["capability"].map(weights).astype(float)
+    caps["weighted"] = (
+        caps["weight"] * (caps["requirement"] - caps["level"]).clip(lower=0) / (caps["requirement"])
+    )
+    by = caps.groupby(["buyer", "variant", "year"])[["weighted", "weight"]].sum()
+    share = (by["weighted"] / by["weight"]).rename("share").reset_index()
+    names = {b["id"]: b.get("name") or b["id"] for b in data.scenario.get("buyers", [])}
+    figure, panels = _panels(len(data.buyers), sharey=True)
+    for axes, buyer in zip(panels, data.buyers, strict=True):
+        for index, variant in enumerate(data.variants):
+            line = share[(share["buyer"] == buyer) & (share["variant"] == variant)]
+            axes.plot(
+                line["year"],
+                line["share"],
+                color=VARIANT_COLOURS[index % len(VARIANT_COLOURS)],
+                linewidth=3.0 if index == 0 else 1.5,
+                marker="o",
+                markersize=3,
+            )
+        axes.set_title(_wrap(names.get(buyer, buyer), 40), fontsize=9)
+        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+        axes.tick_params(labelsize=7)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+    panels[0].set_ylabel("gap, share of requirement", fontsize=8)
+    _legend(figure, [_variant_label(data, v) for v in data.variants], _variant_colours(data))
+    figure.suptitle("Each buyer's gap over time (capability weights)", fontsize=11)
+    return figure
+
+
+CONTESTED_LINES = 9
+"""Lines shown in the allocation chart: those that the most buyers share, then the largest."""
+
+
+def allocation_chart(data: ResultFolder) -> Figure | None:
+    """Who gets each contested line's output (first variant): a panel per line, bars by buyer.
+
+    A line is contested when new orders of two or more buyers arrive from it; None when no
+    line is, or for a scenario without buyers.
+    """
+    if not data.buyers or data.allocations is None or data.allocations.empty:
+        return None
+    variant = data.variants[0]
+    rows = data.allocations[data.allocations["variant"] == variant]
+    sharing = rows.groupby("system").agg(buyers=("buyer", "nunique"), units=("quantity", "sum"))
+    contested = sharing[sharing["buyers"] > 1].sort_values(["buyers", "units"], ascending=False)
+    lines = list(contested.index[:CONTESTED_LINES])
+    if not lines:
+        return None
+    colours = {b: VARIANT_COLOURS[i % len(VARIANT_COLOURS)] for i, b in enumerate(data.buyers)}
+    names = data.names("systems")
+    figure, panels = _panels(len(lines), sharey=False)
+    for axes, system in zip(panels, lines, strict=True):
+        line = rows[rows["system"] == system]
+        years = line.pivot_table(index="year", columns="buyer", values="quantity", aggfunc="sum")
+        years = years.reindex(columns=[b for b in data.buyers if b in years.columns])
+        _stacked_bars(axes, years, sorted(line["year"].unique()), colours)
+        capacity = line.groupby("year")["capacity"].first()
+        axes.plot(capacity.index, capacity, color="black", linestyle="--", linewidth=1.2)
+        axes.set_title(_wrap(names.get(system, system), 40), fontsize=9)
+        axes.tick_params(labelsize=7)
+    _legend(figure, [*colours, "capacity"], [*colours.values(), "black"], dashed_last=True)
+    figure.suptitle(f"Contested lines: output by buyer ({variant})", fontsize=11)
     return figure
 
 
@@ -613,6 +719,8 @@ def draw_charts(data: ResultFolder) -> dict[str, bytes]:
     """Every chart of the report as PNG bytes, by chart name (see ``CHARTS``)."""
     figures = {
         "capabilities": capability_chart(data),
+        "buyers": buyer_gap_chart(data),
+        "allocations": allocation_chart(data),
         "spending": spending_chart(data),
         "orders": orders_chart(data),
         "attribution": attribution_chart(data),
@@ -896,6 +1004,9 @@ def figure_html(name: str, png: bytes, caption: str) -> str:
 
 CAPTIONS = {
     "capabilities": "Capability level against requirement (dashed), one line per variant",
+    "buyers": "Each buyer's weight-averaged gap share by year, one line per variant",
+    "allocations": "Output of the lines two or more buyers order from, by delivery year and "
+    "buyer, against the line's capacity (dashed), in the first variant",
     "spending": "Spending per year by supplier origin: EU group, US, other countries",
     "orders": f"Orders per order year by system, the {TOP_SYSTEMS} costliest systems by name",
     "attribution": "Change in weighted gap caused by each rule",
@@ -919,6 +1030,12 @@ def page_html(data: ResultFolder, charts: dict[str, bytes]) -> str:
         diff_table_html(data),
         "<h2>Capability over time</h2>",
         figures["capabilities"],
+        *(["<h2>Buyers</h2>", figures["buyers"]] if "buyers" in figures else []),
+        *(
+            ["<h2>Contested production lines</h2>", figures["allocations"]]
+            if "allocations" in figures
+            else []
+        ),
         "<h2>Spending by origin</h2>",
         figures["spending"],
         "<h2>Orders by system</h2>",
