@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer import load_scenario, solve, stress
+from optimizer import compare, load_scenario, stress
 from optimizer.input.load import BASELINE
+from optimizer.solve.results import split_by_buyer
 
 SHOWN = [
     "objective",
@@ -142,10 +143,21 @@ def _unspent(result) -> float:
 
 
 def _observed(scenario, kpis: pd.DataFrame) -> list[str]:
-    """The observed shares beside the baseline's, without and with the contracted pipeline."""
+    """The observed shares beside the baseline's, without and with the contracted pipeline.
+
+    Only for a scenario that cites the observations (they are of Europe as a whole).
+    """
     cited = {s.id: (s.publisher, s.url) for s in scenario.sources}
+    if any(source not in cited for *_, source in OBSERVED):
+        return []
     base = kpis[BASELINE]
     lines = [
+        "## Shares against observed procurement",
+        "",
+        "The baseline has no origin rule: its shares are what the optimiser buys for "
+        "capability alone. Observed shares measure different things, so each is shown with "
+        "what it counts:",
+        "",
         "| measure | shares | source |",
         "|---|---|---|",
         f"| this model, baseline: new orders (money paid) | "
@@ -157,6 +169,55 @@ def _observed(scenario, kpis: pd.DataFrame) -> list[str]:
     for what, shares, source in OBSERVED:
         publisher, url = cited.get(source, (source, ""))
         lines.append(f"| {what} | {shares} | {f'[{publisher}]({url})' if url else publisher} |")
+    return [*lines, ""]
+
+
+BUYER_KPIS = {
+    "weighted_gap": "weighted gap (gap-years, without the buyer's weight)",
+    "gap_2030": "gap share in 2030",
+    "total_spend": "spending",
+    "spend_share.US": "US share of spending",
+    "eu_content_share": "EU content share",
+}
+
+
+def _buyers(scenario, results: dict) -> list[str]:
+    """Each buyer's outcome per variant, and who got the contested lines in the baseline."""
+    buyers = [b.id for b in scenario.buyers]
+    if not buyers:
+        return []
+    own = {v: split_by_buyer(r.kpis, buyers)[1] for v, r in results.items()}
+    lines = ["## By buyer", ""]
+    for kpi, label in BUYER_KPIS.items():
+        if kpi not in own[BASELINE].index:
+            continue
+        lines += [
+            f"**{label}** (`{kpi}.<buyer>`)",
+            "",
+            "| buyer | " + " | ".join(results) + " |",
+            "|---|" + "---:|" * len(results),
+        ]
+        for b in buyers:
+            cells = [_cell(kpi, table.loc[kpi, b]) for table in own.values()]
+            lines.append(f"| {b} | " + " | ".join(cells) + " |")
+        lines.append("")
+    allocations = results[BASELINE].allocations
+    shared = allocations.groupby("system").filter(lambda rows: rows["buyer"].nunique() > 1)
+    if not shared.empty:
+        units = shared.pivot_table(
+            index="system", columns="buyer", values="quantity", aggfunc="sum", fill_value=0.0
+        ).reindex(columns=[b for b in buyers if b in set(shared["buyer"])])
+        lines += [
+            "**Contested lines in the baseline**: units from new orders delivered over the "
+            "horizon and its tail, by buyer, for the lines that two or more buyers order from "
+            "(the `allocations` frame).",
+            "",
+            "| line | " + " | ".join(units.columns) + " |",
+            "|---|" + "---:|" * len(units.columns),
+        ]
+        for system, row in units.iterrows():
+            lines.append(f"| `{system}` | " + " | ".join(f"{v:,.4g}" for v in row) + " |")
+        lines.append("")
     return lines
 
 
@@ -204,9 +265,11 @@ def main(name: str) -> Path:
     """Solve every variant of ``name`` and write its page."""
     scenario = load_scenario(name)
     variants = [BASELINE, *scenario.variants]
-    results = {v: solve(scenario, None if v == BASELINE else v) for v in variants}
+    results = compare(scenario, variants).results
     for variant, result in results.items():
-        if result.status != "optimal" or result.audit():
+        # a cost stage stopped at the time limit leaves the primary proven ("primary optimal")
+        proven = result.has_plan and result.message.startswith(("optimal", "primary optimal"))
+        if not proven or result.audit():
             raise SystemExit(f"{variant}: {result.status} {result.message} {result.audit()}")
     kpis = pd.DataFrame(
         {
@@ -214,8 +277,9 @@ def main(name: str) -> Path:
             for v, r in results.items()
         }
     )
-    shown = [k for k in SHOWN if k in kpis.index]
-    shown += [k for k in kpis.index if k.startswith("first_met.")]
+    together = split_by_buyer(kpis[BASELINE], [b.id for b in scenario.buyers])[0].index
+    shown = [k for k in SHOWN if k in together]
+    shown += [k for k in together if k.startswith("first_met.")]
     descriptions = [
         f"- **{v}**: {' '.join(scenario.variants[v].description.split())}"
         for v in scenario.variants
@@ -250,14 +314,8 @@ def main(name: str) -> Path:
             "",
             *_findings(kpis),
             "",
-            "## Shares against observed procurement",
-            "",
-            "The baseline has no origin rule: its shares are what the optimiser buys for "
-            "capability alone. Observed shares measure different things, so each is shown with "
-            "what it counts:",
-            "",
+            *_buyers(scenario, results),
             *_observed(scenario, kpis),
-            "",
             *_risk(name, scenario, variants),
             *(
                 ["## Where the results rest on assumptions", "", *[f"- {n}" for n in notes], ""]
@@ -266,7 +324,10 @@ def main(name: str) -> Path:
             ),
             "Solve times (s): "
             + ", ".join(f"{v} {r.timings['total']:.1f}" for v, r in results.items())
-            + ".",
+            + f" (MIP gap asked {scenario.solver.mip_gap:g}; reached: "
+            + ", ".join(f"{v} {r.mip_gap:.2%}" for v, r in results.items())
+            + "".join(f"; {v}: {r.message}" for v, r in results.items() if r.status != "optimal")
+            + ").",
             "",
         ]
     )

@@ -5,13 +5,16 @@ Every optimum is worked out by hand in the test's comment. Documents come from
 """
 
 import copy
+import json
 
 import pandas as pd
 import pytest
 from buyer_docs import buyer, with_buyers
 from conftest import micro
+from typer.testing import CliRunner
 
 from optimizer import load_scenario, solve
+from optimizer.cli import app
 from optimizer.input.load import read_document
 
 
@@ -226,3 +229,24 @@ def test_buyers_are_checked_as_references():
         "capabilities[0].requirement: with buyers:, give it in each buyer's needs",
     ):
         assert expected in text
+
+
+def test_compare_in_the_terminal_shows_each_buyer_and_the_contested_line(tmp_path):
+    # a (W=2) and b need 10 each from a line of 15: a gets 10, b 5 (gap share 0.5); with the
+    # line at 20 both get 10, so b's weighted gap falls by 0.5.
+    doc = with_buyers(
+        [buyer("a", weight=2), buyer("b")],
+        system={"capacity": 15},
+        budgets=[{"id": "pool", "shared": True, "amount": 100}],
+    )
+    doc["variants"] = {"bigger": {"patch": {"systems": [{"id": "sys", "capacity": 20}]}}}
+    path = tmp_path / "two-buyers.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, ["compare", str(path), "--jobs", "1"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    together, by_buyer = result.output.split("By buyer")
+    assert "weighted_gap.b" not in together  # the KPIs together come first, buyers apart
+    b_rows = by_buyer.split("│ b ")[1]
+    assert "0.5" in b_rows.splitlines()[0] and "-0.5" in b_rows.splitlines()[1]
+    assert "Contested lines (baseline)" in by_buyer
+    assert "a 10, b 5" in by_buyer

@@ -91,5 +91,7 @@ def test_a_contested_line_is_shared_and_within_its_capacity(results):
     allocations = results["baseline"].allocations
     shared = allocations.groupby("system")["buyer"].nunique()
     assert (shared >= 2).sum() >= 3  # several lines serve several buyers
-    used = allocations.groupby(["system", "year"]).agg(q=("quantity", "sum"), c=("capacity", "first"))
+    used = allocations.groupby(["system", "year"]).agg(
+        q=("quantity", "sum"), c=("capacity", "first")
+    )
     assert (used["q"] <= used["c"] + 1e-6).all()

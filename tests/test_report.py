@@ -23,11 +23,13 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from typer.testing import CliRunner
 
-from optimizer import ranges, solve, stress
+from buyer_docs import buyer, with_buyers
+
+from optimizer import compare, ranges, solve, stress
 from optimizer.cli import app
 from optimizer.input.load import bundled, read_document
 from optimizer.output import write_result
-from optimizer.output.files import write_ranges, write_stress
+from optimizer.output.files import write_comparison, write_ranges, write_stress
 from optimizer.output.report import (
     ReportError,
     kpi_change_text,
@@ -42,6 +44,7 @@ CHARTS = {"solve": {"capabilities", "spending", "orders"}}
 CHARTS["comparison"] = CHARTS["solve"] | {"attribution"}
 CHARTS["ranges"] = CHARTS["solve"] | {"ranges"}
 CHARTS["stress"] = CHARTS["solve"] | {"risk_gap", "risk_met"}
+CHARTS["buyers"] = CHARTS["solve"] | {"buyers", "allocations"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -128,20 +131,43 @@ def stress_folder(results, folder: Path) -> Path:
     return write_stress(stress(document, ["baseline", "no-us"], samples=200), folder)
 
 
-@pytest.fixture(params=["solve", "comparison", "ranges", "stress"])
+def buyers_folder(results, folder: Path) -> Path:
+    """What `dualtrack compare --out` writes for two buyers on one line (DESIGN §13).
+
+    a (W=2) and b each need 10; the line makes 15 a year: a gets 10, b 5, so the line is
+    contested. The variant makes 20: both get 10.
+    """
+    doc = with_buyers(
+        [buyer("a", weight=2), buyer("b")],
+        system={"capacity": 15},
+        budgets=[{"id": "pool", "shared": True, "amount": 100}],
+    )
+    patch = {"systems": [{"id": "sys", "capacity": 20}]}
+    doc["variants"] = {"bigger-line": {"description": "a larger line", "patch": patch}}
+    comparison = compare(doc, jobs=1)
+    base, bigger = comparison.results["baseline"], comparison.results["bigger-line"]
+    assert base.audit() == [] and bigger.audit() == []
+    assert base.allocations.set_index("buyer")["quantity"].to_dict() == {"a": 10, "b": 5}
+    return write_comparison(comparison, folder)
+
+
+@pytest.fixture(params=["solve", "comparison", "ranges", "stress", "buyers"])
 def folder(request, results, tmp_path):
-    """A solve, a comparison, a ranges and a stress folder, each without a report yet."""
+    """A solve, a comparison, a ranges, a stress and a buyers folder, without a report yet."""
     make = {
         "solve": solve_folder,
         "comparison": comparison_folder,
         "ranges": ranges_folder,
         "stress": stress_folder,
+        "buyers": buyers_folder,
     }
     return make[request.param](results, tmp_path / request.param)
 
 
 def kind_of(folder: Path) -> str:
     manifest = json.loads((folder / "manifest.json").read_text())
+    if json.loads((folder / "scenario.json").read_text()).get("buyers"):
+        return "buyers"
     extra = [kind for kind in ("ranges", "stress") if kind in manifest]
     return extra[0] if extra else manifest.get("kind", "solve")
 
@@ -219,6 +245,17 @@ def test_comparison_report_shows_variants_kpis_and_rules(results, tmp_path):
     change = (no_us["spend_share.eu"] - base["spend_share.eu"]) * 100
     assert f"{change:+.1f} pp" in text  # the change against baseline, in points
     assert "What each rule does" in text and "no_us" in text
+
+
+def test_a_report_with_buyers_shows_each_buyer_and_the_contested_line(results, tmp_path):
+    # buyers_folder: b gets 5 of its 10 (gap 0.5), 0 with the bigger line (change -0.5).
+    text = write_report(buyers_folder(results, tmp_path / "buyers")).read_text(encoding="utf-8")
+    key_figures = text.split("<h2>Key figures</h2>")[1].split("<h2>")[0]
+    assert "<code>weighted_gap</code>" in key_figures and "weighted_gap.b" not in key_figures
+    by_buyer = text.split("<h2>Buyers</h2>")[1].split("<h2>")[0]
+    row = by_buyer.split("<code>weighted_gap.b</code>")[1].split("</tr>")[0]
+    assert ">0.5<" in row and "-0.5" in row
+    assert "<h2>Contested production lines</h2>" in text
 
 
 def test_a_variant_stopped_at_its_time_limit_says_so(results, tmp_path):

@@ -4,17 +4,20 @@ import math
 
 
 def kpi_kind(name: str) -> str:
-    """How a KPI reads: ``money``, ``share``, ``year``, ``count`` or ``number``."""
-    if name in ("total_spend", "investment"):
+    """How a KPI reads: ``money``, ``share``, ``year``, ``count`` or ``number``.
+
+    A buyer's KPI (``total_spend.pl``, DESIGN §13) reads as the KPI it is one buyer's of.
+    """
+    stem = name.split(".")[0]
+    if stem in ("total_spend", "investment"):
         return "money"
-    if (
-        name.startswith(("spend_share.", "spend_share_with_pipeline.", "gap_"))
-        or name == "eu_content_share"
+    if stem in ("spend_share", "spend_share_with_pipeline", "eu_content_share") or (
+        stem.startswith("gap_")
     ):
         return "share"
-    if name.startswith("first_met."):
+    if stem == "first_met":
         return "year"
-    if name == "n_system_types":
+    if stem == "n_system_types":
         return "count"
     return "number"
 

@@ -35,6 +35,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from models.scenario import supplier_origin
 from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
+from optimizer.solve.results import buyer_kpi
 
 REPORT_FILE = "report.html"
 CHARTS_FOLDER = "charts"
@@ -120,6 +121,11 @@ class ResultFolder:
     def buyers(self) -> list[str]:
         """The scenario's buyers (DESIGN §13); empty for a document without ``buyers:``."""
         return [b["id"] for b in self.scenario.get("buyers", [])]
+
+    def kpis_of(self, buyer: str | None) -> list[str]:
+        """The KPI names of one buyer (``weighted_gap.pl``), or of all together (None)."""
+        index = self.kpis.index if self.kpis is not None else []
+        return [k for k in index if buyer_kpi(str(k), self.buyers)[1] == buyer]
 
     @property
     def money(self) -> str:
@@ -454,7 +460,9 @@ def allocation_chart(data: ResultFolder) -> Figure | None:
         years = years.reindex(columns=[b for b in data.buyers if b in years.columns])
         _stacked_bars(axes, years, sorted(line["year"].unique()), colours)
         capacity = line.groupby("year")["capacity"].first()
-        axes.plot(capacity.index, capacity, color="black", linestyle="--", linewidth=1.2)
+        # one dash per year over its bar: capacity is a yearly figure, not a trend
+        years = capacity.index.to_numpy(dtype=float)
+        axes.hlines(capacity, years - 0.4, years + 0.4, colors="black", linestyles="--", lw=1.2)
         axes.set_title(_wrap(names.get(system, system), 40), fontsize=9)
         axes.tick_params(labelsize=7)
     _legend(figure, [*colours, "capacity"], [*colours.values(), "black"], dashed_last=True)
@@ -749,6 +757,9 @@ def kpi_label(name: str, data: ResultFolder) -> str:
         "spend_share_with_pipeline.US": "Share with US suppliers, pipeline included",
         "gap_tail": "Average gap share in the tail after the horizon",
     }
+    kpi, buyer = buyer_kpi(name, data.buyers)
+    if buyer is not None:
+        return f"{kpi_label(kpi, data)}: {buyer}"
     if name in labels:
         return labels[name]
     prefix, _, rest = name.partition(".")
@@ -875,9 +886,49 @@ def kpi_table_html(data: ResultFolder) -> str:
     rows = [
         [_kpi_cell(name, data)]
         + [kpi_value_text(name, float(data.kpis.at[name, v])) for v in data.variants]
-        for name in data.kpis.index
+        for name in data.kpis_of(None)
     ]
-    return _table(["KPI", *map(_escape, data.variants)], rows, 1)
+    together = " Several buyers: these are all buyers together." if data.buyers else ""
+    return f"<p>{together}</p>" * bool(together) + _table(
+        ["KPI", *map(_escape, data.variants)], rows, 1
+    )
+
+
+BUYER_KPIS = ("weighted_gap", "gap_tail", "total_spend", "spend_share.US", "eu_content_share")
+"""The KPIs shown for each buyer in the report's table by buyer."""
+
+
+def buyer_table_html(data: ResultFolder) -> str:
+    """A few KPIs of each buyer, variants as columns, with the change against the baseline."""
+    if not data.buyers or data.kpis.empty:
+        return ""
+    names = {b["id"]: b.get("name") or b["id"] for b in data.scenario.get("buyers", [])}
+    rows = []
+    for buyer in data.buyers:
+        for kpi in BUYER_KPIS:
+            name = f"{kpi}.{buyer}"
+            if name not in data.kpis.index:
+                continue
+            row = [
+                f"<b>{_escape(names[buyer])}</b>" if kpi == BUYER_KPIS[0] else "",
+                f"{_escape(kpi_label(kpi, data))}<br><code>{_escape(name)}</code>",
+            ]
+            for variant in data.variants:
+                text = kpi_value_text(name, float(data.kpis.at[name, variant]))
+                change = (
+                    data.diff.at[name, variant]
+                    if data.diff is not None and variant in data.diff and name in data.diff.index
+                    else 0.0
+                )
+                if variant != "baseline" and change:
+                    text += f"<br><small>{_escape(kpi_change_text(name, float(change)))}</small>"
+                row.append(text)
+            rows.append(row)
+    return (
+        "<p>Each buyer's own figures (its weighted gap without its weight W_b), and under "
+        "each variant's value its change against the baseline.</p>"
+        + _table(["buyer", "KPI", *map(_escape, data.variants)], rows, 2)
+    )
 
 
 def diff_table_html(data: ResultFolder) -> str:
@@ -889,7 +940,7 @@ def diff_table_html(data: ResultFolder) -> str:
         return ""
     noise = {(str(v), str(k)) for v, k in data.manifest.get("not_significant", [])}
     rows = []
-    for name in data.diff.index:
+    for name in [k for k in data.kpis_of(None) if k in data.diff.index]:
         row = [_kpi_cell(name, data)]
         for variant in variants:
             text = _escape(kpi_change_text(name, float(data.diff.at[name, variant])))
@@ -1030,7 +1081,11 @@ def page_html(data: ResultFolder, charts: dict[str, bytes]) -> str:
         diff_table_html(data),
         "<h2>Capability over time</h2>",
         figures["capabilities"],
-        *(["<h2>Buyers</h2>", figures["buyers"]] if "buyers" in figures else []),
+        *(
+            ["<h2>Buyers</h2>", buyer_table_html(data), figures["buyers"]]
+            if "buyers" in figures
+            else []
+        ),
         *(
             ["<h2>Contested production lines</h2>", figures["allocations"]]
             if "allocations" in figures

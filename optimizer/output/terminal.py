@@ -30,23 +30,50 @@ def _status_line(result: Any) -> str:
     return result.status if result.has_plan else f"[red]{result.status}[/]"
 
 
+def _kpi_cells(comparison: Comparison, name: str, noise: set) -> list[str]:
+    """A KPI's value in each variant, with its change against baseline beneath."""
+    kpis, diff = comparison.kpis, comparison.diff
+    cells = []
+    for variant in comparison.variants:
+        value = kpi_value_text(name, kpis.at[name, variant])
+        if variant != BASELINE and not diff.empty:
+            change = _coloured(name, diff.at[name, variant])
+            mark = " ≈" if (variant, name) in noise else ""
+            value = f"{value}\n{change}{mark}" if diff.at[name, variant] else value
+        cells.append(value)
+    return cells
+
+
 def kpi_table(comparison: Comparison) -> Table:
-    """KPIs with variants as columns; each variant's change against baseline beside its value."""
-    table = Table("KPI", title=f"{comparison.scenario.name}: variants side by side")
+    """KPIs with variants as columns; each variant's change against baseline beside its value.
+
+    With buyers, the KPIs of all buyers together; ``buyer_comparison_table`` has each buyer's.
+    """
+    buyers = [b.id for b in comparison.scenario.buyers]
+    together = split_by_buyer(comparison.kpis[BASELINE], buyers)[0].index
+    title = f"{comparison.scenario.name}: variants side by side"
+    table = Table("KPI", title=title + (" (all buyers together)" if buyers else ""))
     for variant, result in comparison.results.items():
         table.add_column(f"{variant}\n{_status_line(result)}", justify="right")
-    kpis, diff = comparison.kpis, comparison.diff
     noise = set(comparison.not_significant())
-    for name in kpis.index:
-        cells = []
-        for variant in comparison.variants:
-            value = kpi_value_text(name, kpis.at[name, variant])
-            if variant != BASELINE and not diff.empty:
-                change = _coloured(name, diff.at[name, variant])
-                mark = " ≈" if (variant, name) in noise else ""
-                value = f"{value}\n{change}{mark}" if diff.at[name, variant] else value
-            cells.append(value)
-        table.add_row(name, *cells)
+    for name in together:
+        table.add_row(name, *_kpi_cells(comparison, name, noise))
+    return table
+
+
+def buyer_comparison_table(comparison: Comparison) -> Table:
+    """A few KPIs of each buyer (rows) in each variant (columns), with changes against baseline."""
+    buyers = [b.id for b in comparison.scenario.buyers]
+    table = Table("buyer", "KPI", title="By buyer (weighted gap without the buyer's weight)")
+    for variant in comparison.variants:
+        table.add_column(variant, justify="right")
+    noise = set(comparison.not_significant())
+    for buyer in buyers:
+        names = [f"{k}.{buyer}" for k in BUYER_KPIS if f"{k}.{buyer}" in comparison.kpis.index]
+        for i, name in enumerate(names):
+            label = BUYER_KPIS[name.removesuffix(f".{buyer}")]
+            table.add_row(buyer if i == 0 else "", label, *_kpi_cells(comparison, name, noise))
+        table.add_section()
     return table
 
 
@@ -118,6 +145,11 @@ def print_comparison(comparison: Comparison, fmt: str, console: Console) -> None
         print(comparison.kpis.rename_axis("kpi").to_csv(), end="")
     else:
         console.print(kpi_table(comparison))
+        if comparison.scenario.buyers:
+            console.print(buyer_comparison_table(comparison))
+            base = comparison.results[BASELINE]
+            if base.has_plan:
+                console.print(allocation_table(base.allocations, "Contested lines (baseline)"))
         if not comparison.attribution.empty:
             console.print(attribution_table(comparison.attribution))
         if not comparison.ranges.empty:
@@ -215,9 +247,9 @@ def buyer_table(own: pd.DataFrame) -> Table:
     return table
 
 
-def allocation_table(allocations: pd.DataFrame) -> Table:
+def allocation_table(allocations: pd.DataFrame, title: str = "Contested lines") -> Table:
     """The lines whose output from new orders goes to more than one buyer, and who gets it."""
-    table = Table("system", "delivered", "capacity used", "buyers (units)", title="Contested lines")
+    table = Table("system", "delivered", "capacity used", "buyers (units)", title=title)
     for system, rows in allocations.groupby("system", sort=True):
         if rows["buyer"].nunique() < 2:
             continue
