@@ -11,8 +11,11 @@ adoption cost), one budget ``money`` of 100 a year, horizon from 2026.
 
 import math
 
+import pyomo.environ as pyo
 import pytest
 
+from optimizer import load_scenario
+from optimizer.model.formulation import build_model
 from optimizer.solve.results import COLUMNS
 
 
@@ -131,6 +134,20 @@ def test_adoption_cost_paid_once_on_first_order(micro, solve_audited):
     assert result.adoptions[["system", "year", "cost"]].values.tolist() == [["sys", 2026, 4.0]]
     assert spent(result, year=2026) == pytest.approx(8.0)
     assert spent(result, year=2027) == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("integer, smallest", [(True, 1.0), (False, 1e-3)])
+def test_an_adoption_needs_an_order(micro, integer, smallest):
+    # A plan that adopts and orders nothing pays for nothing: the row δ·a ≤ Σx rules it out
+    # (δ one unit, or a thousandth of a divisible one), so no stage can return it.
+    doc = micro(system={"adoption_cost": 4, "integer": integer})
+    m = build_model(load_scenario(doc))
+    row = m.adoption_has_order["all", "sys"]
+    m.adopted["all", "sys", 2026].value = 1
+    m.order["all", "sys", 2026].value = 0
+    assert pyo.value(row.body) > pyo.value(row.upper)  # adopted, nothing ordered: violated
+    m.order["all", "sys", 2026].value = smallest
+    assert pyo.value(row.body) <= pyo.value(row.upper)
 
 
 def test_in_service_system_pays_no_adoption(micro, solve_audited):

@@ -225,6 +225,15 @@ def add_adoption(m: pyo.ConcreteModel, scenario: Scenario) -> None:
             return pyo.Constraint.Skip
         return m.adopted[b, s, t] >= m.adopted[b, s, t - 1]
 
+    # Without this row an adoption without any order costs money and changes no gap: only
+    # the cost stage removes it, and a cost stage stopped at its time limit may not.
+    last = {(b, s): t for b, s, t in m.ADOPTIONS}  # ADOPTIONS is ordered by year
+
+    @m.Constraint(list(last), doc="δ_s·a_{b,s,last} ≤ Σ_t x_{b,s,t}")
+    def adoption_has_order(m, b, s):
+        ordered = rules.units_ordered(m, s, buyers=[b])
+        return rules.smallest_order(m.system[s]) * m.adopted[b, s, last[b, s]] <= ordered
+
 
 def add_expansion(m: pyo.ConcreteModel, scenario: Scenario) -> None:
     """z_{s,t}: production steps on a line, each adding capacity for all buyers after ramp-up."""
