@@ -18,12 +18,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from buyer_docs import buyer, with_buyers
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from typer.testing import CliRunner
-
-from buyer_docs import buyer, with_buyers
 
 from optimizer import compare, ranges, solve, stress
 from optimizer.cli import app
