@@ -30,7 +30,7 @@ def _citations(node: Any, prefix: str, where: str, found: dict[str, list[str]]) 
 
 def _cited_by(doc: dict) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for key in ("capabilities", "systems", "budgets", "rules"):
+    for key in ("capabilities", "buyers", "systems", "budgets", "rules"):
         _citations(doc.get(key, []), "", "", found)
     for name, variant in doc.get("variants", {}).items():
         _citations(variant, f"{name}: ", name, found)
