@@ -89,6 +89,27 @@ ASSUMPTIONS = {
         "The requirements for air defence, interceptors, tanks and howitzers are scaled from "
         "Kiel and Bruegel figures to the EU-27 and Norway; gap sizes depend on that scaling.",
     ],
+    "eastern-flank-2030": [
+        "Every buyer weighs 1: a gap counts as a share of that buyer's own requirement, so a "
+        "Baltic battery short counts as much as a share of Germany's. On a contested line the "
+        "units go where they close the largest weighted share of a gap, not to whoever ordered "
+        "first or pays most; real allocation follows contract dates and politics.",
+        "The lines' capacities open to these six buyers are estimates (no maker publishes its "
+        "free slots), and they decide the contested lines' allocation and much of the gap.",
+        "Common procurement is modelled as two buyers ordering the same system in the same "
+        "year (the joint rule); a real joint contract also needs a common specification and "
+        "schedule. The gain from joint orders (baseline against alone) is therefore an upper "
+        "bound of what the SAFE condition leaves possible, for this money.",
+        "alone keeps each SAFE loan's 2026 tranche for orders placed in 2026 (single-country "
+        "contracts under the transition derogation, taken as the whole of 2026), so every plan "
+        "of alone is a plan of the baseline.",
+        "Several armoured vehicles and the munitions are divisible in the model (fractions of "
+        "a vehicle appear in orders): it keeps the solves within a minute; rounding a plan's "
+        "vehicles changes its gap by a fraction of a vehicle.",
+        "Variants are solved to a 1 % MIP gap within 60 s; differences smaller than the gaps "
+        "(eu-preference and east-buys-us-west-builds-eu against the baseline, on the total "
+        "gap) are not differences.",
+    ],
 }
 
 
