@@ -1,9 +1,11 @@
 """Seeded scale generator: synthetic scenario files for the benchmark ladder.
 
 A rung is ``SxT`` (systems × years), optionally ``SxTxC`` or ``SxTxCxB`` (× capabilities
-× budgets; defaults 10 and 2). The same rung and seed always give the same file.
+× budgets; defaults 10 and 2), and optionally ``bN`` at the end for N buyers (DESIGN §13):
+``40x10x8x2b27``, ``40x10b3``. The same rung and seed always give the same file.
 
     python benchmarks/generate.py 50x10 200x15 --out benchmarks/generated --seed 0
+    python benchmarks/generate.py 40x10x8x2b27 --seed 1
 
 Structure of a generated scenario (all money in million EUR):
 
@@ -26,6 +28,33 @@ Structure of a generated scenario (all money in million EUR):
   capability held at a fraction of its requirement from mid-horizon on). The fraction is
   set from a witness plan that only buys compliant European systems at 30 % of their
   capacity and that the budgets are sized to pay, so the scenario is feasible.
+
+With ``bN`` (N ≥ 1 buyers) the catalogue above is drawn first, with the same draws as the
+rung without buyers (same systems, lines, and capabilities' total needs); then, from a
+second seeded stream:
+
+- buyers ``b00``, ``b01``, …, one EU country each (in the order of ``EU``), with a size
+  drawn lognormally (σ 0.9) and normalised to shares; weight √(N·share), so a large buyer
+  weighs more but not in proportion;
+- needs: every buyer needs every capability; its requirement series is the capability's
+  total times its share times a factor 0.6–1.4 (buyers stress different areas), its
+  initial level 55–85 % of its first requirement, its consumption (stocks) scaled alike;
+  capabilities keep only id, name, unit and weight;
+- systems: the lines (capacity, expansion) are shared by all buyers; a system in service
+  is in service with each buyer with probability one half (at least one), its pipeline
+  goes to one of those buyers, and each buyer that adopts a new system pays the adoption;
+- budgets: each buyer has ``<b>_national`` (carryover) and ``<b>_safe`` (eu_content ≥ 0.65,
+  the first two thirds of the horizon; not with one budget), both its share of the one-buyer
+  amounts times a factor 0.7–1.3, so money binds for every buyer; extra budgets
+  (``regional_<k>``) are ``shared``;
+- rules: ``safe_joint`` (``joint``: the SAFE budgets pay for a system in a year only when at
+  least two buyers order it that year; only with two buyers or more; first in the list, so
+  it is the rule the ladder's variant switches off), ``safe65`` (each buyer on its own),
+  ``no_new_itar`` and the ``deadline`` held by all buyers ``together``. The witness plan's
+  orders of a line go to
+  one buyer (lines assigned greedily so that each buyer's part follows its share) and are
+  paid from national money alone, which each national budget is sized to cover; the
+  together deadline reads the buyers' summed levels, so the witness checks it as before.
 """
 
 from __future__ import annotations
@@ -53,27 +82,36 @@ WITNESS_SHARE = 0.3  # the deadline's witness plan orders this share of capacity
 
 @dataclass(frozen=True)
 class Rung:
-    """One size of the ladder."""
+    """One size of the ladder (``buyers`` 0: no ``buyers:`` section, one implicit buyer)."""
 
     systems: int
     years: int
     capabilities: int = 10
     budgets: int = 2
+    buyers: int = 0
 
     @classmethod
     def parse(cls, text: str) -> Rung:
-        """``"50x10"``, ``"50x10x10"`` or ``"50x10x10x2"``."""
-        parts = [int(p) for p in text.lower().split("x")]
-        if not 2 <= len(parts) <= 4 or min(parts) < 1:
-            raise ValueError(f"{text!r}: a rung is SxT, SxTxC or SxTxCxB with positive numbers")
-        return cls(*parts)
+        """``"50x10"``, ``"50x10x10"`` or ``"50x10x10x2"``, each optionally with ``"b27"``."""
+        form = "SxT, SxTxC or SxTxCxB with positive numbers, optionally ending in bN (buyers)"
+        head, sep, tail = text.lower().partition("b")
+        try:
+            parts = [int(p) for p in head.split("x")]
+            buyers = int(tail) if sep else 0
+        except ValueError:
+            raise ValueError(f"{text!r}: a rung is {form}") from None
+        if not 2 <= len(parts) <= 4 or min(parts) < 1 or (sep and buyers < 1):
+            raise ValueError(f"{text!r}: a rung is {form}")
+        return cls(*parts, buyers=buyers)
 
     @property
     def name(self) -> str:
-        """``bench-50x10`` (capabilities and budgets only when not the defaults)."""
+        """``bench-50x10`` (capabilities and budgets only when not the defaults), ``…b<N>``."""
         name = f"bench-{self.systems}x{self.years}"
         if (self.capabilities, self.budgets) != (10, 2):
             name += f"x{self.capabilities}x{self.budgets}"
+        if self.buyers:
+            name += f"b{self.buyers}"
         return name
 
 
@@ -309,25 +347,9 @@ def _deadline(caps: list[dict], systems: list[dict], plan: dict, years: int) -> 
     }
 
 
-def generate(rung: Rung, seed: int = 0) -> dict:
-    """The scenario document of ``rung`` (a plain mapping, ready to dump as YAML)."""
-    rng = random.Random(
-        f"dualtrack-bench:{seed}:{rung.systems}:{rung.years}:{rung.capabilities}:{rung.budgets}"
-    )
-    end = START + rung.years - 1
-    horizon = range(START, end + 1)
-    suppliers = _suppliers(rng, rung.systems)
-    caps = _capabilities(rng, rung.capabilities)
-    systems = [
-        _system(rng, i, caps, rng.choice(suppliers), rung.years) for i in range(rung.systems)
-    ]
-    _size_capabilities(rng, caps, systems, rung.years)
-    country = {k["id"]: k["country"] for k in suppliers}
-    plan = _witness(systems, country, end)
-    budgets = _budgets(
-        rng, rung.budgets, systems, caps, rung.years, _witness_cost(systems, plan, horizon)
-    )
-    rules = [
+def _common_rules(end: int) -> list[dict]:
+    """``safe65`` and ``no_new_itar``, the same with or without buyers."""
+    return [
         {
             "id": "safe65",
             "type": "share",
@@ -345,21 +367,252 @@ def generate(rung: Rung, seed: int = 0) -> dict:
             "systems": {"itar": True, "in_service": False},
             "until_year": min(end, START + 1),
         },
-        _deadline(caps, systems, plan, rung.years),
     ]
-    for cap in caps:
-        del cap["stock"]
+
+
+def generate(rung: Rung, seed: int = 0) -> dict:
+    """The scenario document of ``rung`` (a plain mapping, ready to dump as YAML)."""
+    rng = random.Random(
+        f"dualtrack-bench:{seed}:{rung.systems}:{rung.years}:{rung.capabilities}:{rung.budgets}"
+    )
+    end = START + rung.years - 1
+    horizon = range(START, end + 1)
+    suppliers = _suppliers(rng, rung.systems)
+    caps = _capabilities(rng, rung.capabilities)
+    systems = [
+        _system(rng, i, caps, rng.choice(suppliers), rung.years) for i in range(rung.systems)
+    ]
+    _size_capabilities(rng, caps, systems, rung.years)
+    country = {k["id"]: k["country"] for k in suppliers}
+    plan = _witness(systems, country, end)
+    if rung.buyers:
+        sections = _with_buyers(rung, seed, caps, systems, plan)
+    else:
+        budgets = _budgets(
+            rng, rung.budgets, systems, caps, rung.years, _witness_cost(systems, plan, horizon)
+        )
+        rules = [*_common_rules(end), _deadline(caps, systems, plan, rung.years)]
+        for cap in caps:
+            del cap["stock"]
+        sections = {"capabilities": caps, "budgets": budgets, "rules": rules}
+    description = f"Synthetic scenario {rung.name} (seed {seed}) by benchmarks/generate.py."
+    if rung.buyers:
+        description = description[:-1] + f": {rung.buyers} buyers on shared production lines."
     return {
         "name": rung.name,
-        "description": f"Synthetic scenario {rung.name} (seed {seed}) by benchmarks/generate.py.",
+        "description": description,
         "horizon": {"start": START, "end": end},
         "groups": {"eu": EU, "safe_eligible": SAFE_ELIGIBLE},
-        "capabilities": caps,
+        **({"buyers": sections["buyers"]} if rung.buyers else {}),
+        "capabilities": sections["capabilities"],
         "suppliers": suppliers,
         "systems": systems,
-        "budgets": budgets,
-        "rules": rules,
+        "budgets": sections["budgets"],
+        "rules": sections["rules"],
         "objective": {"primary": "weighted_gap", "secondary": "cost"},
+    }
+
+
+# ---- several buyers (DESIGN §13) ---------------------------------------------------------
+
+
+def _shares(rng: random.Random, n: int) -> list[float]:
+    """Each buyer's share of the total: lognormal sizes (a few large buyers, many small)."""
+    sizes = [rng.lognormvariate(0.0, 0.9) for _ in range(n)]
+    total = sum(sizes)
+    return [size / total for size in sizes]
+
+
+def _scaled(series: object, factor: float, floor: float = 0.0) -> object:
+    """``series`` times ``factor`` (two decimals, at least ``floor``), scalar or mapping."""
+    if isinstance(series, dict):
+        return {t: max(floor, round(v * factor, 2)) for t, v in series.items()}
+    return max(floor, round(series * factor, 2)) if series else series
+
+
+def _buyer_docs(rng: random.Random, shares: list[float], caps: list[dict]) -> list[dict]:
+    """Buyers with their weights and needs: the capabilities' totals split by share."""
+    n = len(shares)
+    buyers = []
+    for k, share in enumerate(shares):
+        country = EU[k % len(EU)]
+        needs = {}
+        for cap in caps:
+            factor = share * rng.uniform(0.6, 1.4)
+            requirement = _scaled(cap["requirement"], factor, floor=0.1)
+            first = _first(requirement)
+            initial = round(first * rng.uniform(0.55, 0.85), 2)
+            need = {"initial": initial, "requirement": requirement}
+            if cap["consumption"]:
+                need["consumption"] = _scaled(cap["consumption"], factor, floor=0.01)
+            needs[cap["id"]] = need
+        buyers.append(
+            {
+                "id": f"b{k:02d}",
+                "name": f"Buyer {k} ({country})",
+                "countries": [country],
+                "weight": max(0.05, round(math.sqrt(n * share), 2)),
+                "needs": needs,
+            }
+        )
+    return buyers
+
+
+def _share_lines(rng: random.Random, systems: list[dict], ids: list[str]) -> None:
+    """In service with some buyers (each with probability ½, at least one); pipeline to one."""
+    for s in systems:
+        if not s["in_service"]:
+            continue
+        operators = [b for b in ids if rng.random() < 0.5] or [rng.choice(ids)]
+        s["in_service"] = operators
+        if "pipeline" in s:
+            s["pipeline"] = {rng.choice(operators): s["pipeline"]}
+
+
+def _operates(system: dict, buyer: str) -> bool:
+    in_service = system["in_service"]
+    return in_service if isinstance(in_service, bool) else buyer in in_service
+
+
+def _witness_by_buyer(
+    systems: list[dict], plan: dict, ids: list[str], shares: list[float], years: range
+) -> dict[str, dict[int, float]]:
+    """The witness plan's cost per buyer and year, each line's orders given to one buyer.
+
+    Lines are handed out, dearest first, to the buyer furthest below its share of the
+    plan's cost; a buyer pays the adoption of a line it does not operate yet.
+    """
+    bills = []
+    for s in systems:
+        orders = plan.get(s["id"])
+        if orders:
+            bill = sum(units * _at(s["unit_cost"], t) for t, units in orders.items())
+            bills.append((bill, s, orders))
+    total = sum(bill for bill, _, _ in bills)
+    taken = dict.fromkeys(ids, 0.0)
+    cost = {b: dict.fromkeys(years, 0.0) for b in ids}
+    for bill, s, orders in sorted(bills, key=lambda item: (-item[0], item[1]["id"])):
+        share = dict(zip(ids, shares, strict=True))
+        buyer = max(ids, key=lambda b: share[b] * total - taken[b])
+        taken[buyer] += bill
+        if not _operates(s, buyer):
+            cost[buyer][min(orders)] += s.get("adoption_cost", 0.0)
+        for t, units in orders.items():
+            cost[buyer][t] += units * _at(s["unit_cost"], t)
+    return cost
+
+
+def _buyer_budgets(
+    rng: random.Random,
+    rung: Rung,
+    systems: list[dict],
+    caps: list[dict],
+    ids: list[str],
+    shares: list[float],
+    witness_cost: dict[str, dict[int, float]],
+) -> list[dict]:
+    """Each buyer's national (carryover, covers its witness orders) and SAFE budgets."""
+    full = sum(_first(s["capacity"]) * _at(s["unit_cost"], START) for s in systems)
+    years, end = rung.years, START + rung.years - 1
+    cut = START + max(1, (2 * years) // 3)
+    budgets = []
+    for b, share in zip(ids, shares, strict=True):
+        factor = share * rng.uniform(0.7, 1.3)
+        needed = round(max(witness_cost[b].values(), default=0.0) * 1.1, 1)
+        national = {START: max(needed, round(0.22 * full * factor, 1))}
+        if years > 2:
+            national[START + years // 2] = max(needed, round(0.26 * full * factor, 1))
+        budgets.append(
+            {
+                "id": f"{b}_national",
+                "name": f"{b}: national procurement",
+                "buyer": b,
+                "amount": national,
+                "carryover": True,
+            }
+        )
+        if rung.budgets < 2:
+            continue
+        safe = {START: round(0.1 * full * factor * rng.uniform(0.7, 1.3), 1)}
+        if cut <= end:
+            safe[cut] = 0
+        budgets.append(
+            {
+                "id": f"{b}_safe",
+                "name": f"{b}: SAFE loan",
+                "buyer": b,
+                "amount": safe,
+                "eligible": {"eu_content_min": 0.65},
+            }
+        )
+    for k in range(2, rung.budgets):
+        chosen = sorted(rng.sample([c["id"] for c in caps], k=min(3, len(caps))))
+        budgets.append(
+            {
+                "id": f"regional_{k}",
+                "name": f"Regional fund {k} (any buyer)",
+                "shared": True,
+                "amount": round(rng.uniform(0.02, 0.05) * full, 1),
+                "eligible": {"capabilities": chosen},
+            }
+        )
+    return budgets
+
+
+def _summed(caps: list[dict], buyers: list[dict], years: range) -> list[dict]:
+    """The capabilities with the buyers' needs summed year by year (for a together deadline)."""
+    summed = []
+    for cap in caps:
+        needs = [b["needs"][cap["id"]] for b in buyers]
+        keys = sorted(cap["requirement"]) if isinstance(cap["requirement"], dict) else [START]
+        summed.append(
+            {
+                "id": cap["id"],
+                "initial": sum(n["initial"] for n in needs),
+                "requirement": {t: sum(_at(n["requirement"], t) for n in needs) for t in keys},
+                "consumption": {
+                    t: sum(_at(n.get("consumption", 0), t) for n in needs) for t in years
+                },
+            }
+        )
+    return summed
+
+
+def _with_buyers(rung: Rung, seed: int, caps: list[dict], systems: list[dict], plan: dict) -> dict:
+    """Buyers, capabilities (types only), budgets and rules of a rung with ``rung.buyers``."""
+    rng = random.Random(
+        f"dualtrack-bench:{seed}:{rung.systems}:{rung.years}:{rung.capabilities}"
+        f":{rung.budgets}:buyers:{rung.buyers}"
+    )
+    end = START + rung.years - 1
+    horizon = range(START, end + 1)
+    shares = _shares(rng, rung.buyers)
+    buyers = _buyer_docs(rng, shares, caps)
+    ids = [b["id"] for b in buyers]
+    # the together deadline, on the buyers' summed needs (pipelines still by year here)
+    deadline = _deadline(_summed(caps, buyers, horizon), systems, plan, rung.years)
+    deadline["description"] = (
+        "Witness-checked, all buyers together: reachable with compliant European systems alone."
+    )
+    deadline["together"] = True
+    _share_lines(rng, systems, ids)
+    witness_cost = _witness_by_buyer(systems, plan, ids, shares, horizon)
+    budgets = _buyer_budgets(rng, rung, systems, caps, ids, shares, witness_cost)
+    joint = {
+        "id": "safe_joint",
+        "type": "joint",
+        "description": "SAFE money pays for a system only when two buyers order it that year.",
+        "budgets": [f"{b}_safe" for b in ids],
+        "min_buyers": 2,
+    }
+    # no SAFE budgets, or no second buyer to order with: no joint rule
+    rules = [joint] if rung.budgets >= 2 and rung.buyers >= 2 else []
+    types = [{k: cap[k] for k in ("id", "name", "unit", "weight")} for cap in caps]
+    return {
+        "buyers": buyers,
+        "capabilities": types,
+        "budgets": budgets,
+        "rules": [*rules, *_common_rules(end), deadline],
     }
 
 
@@ -391,7 +644,9 @@ def write(rung: Rung, folder: Path, seed: int = 0) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("rungs", nargs="+", help="SxT, SxTxC or SxTxCxB, e.g. 50x10")
+    parser.add_argument(
+        "rungs", nargs="+", help="SxT, SxTxC or SxTxCxB, optionally bN (N buyers): 40x10x8x2b27"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "generated")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

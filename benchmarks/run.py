@@ -1,14 +1,17 @@
 """Benchmark ladder runner: where the time of one solve goes, rung by rung.
 
     python benchmarks/run.py --rungs 50x10 200x15 --time-limit 60 --mip-gap 0.01 --label before
+    python benchmarks/run.py --rungs 40x10x8 40x10x8x2b27 --seed 1 --label buyers
 
-Each rung is generated (``benchmarks/generate.py``, seeded) and then measured in a fresh
+Each rung is generated (``benchmarks/generate.py``, seeded; ``…bN`` gives N buyers,
+DESIGN §13) and then measured in a fresh
 Python process, so that peak memory is that rung's alone. The steps of
 ``optimizer.solve.stages.solve`` are run one by one with the project's own functions and
 timed separately: load, build, compile (Pyomo's standard-form compiler), the transfer to
 HiGHS (``passModel``), stage 1 (primary), stage 2 (secondary), writing the plan back into
 the model, result extraction. Then a variant is prepared twice, by rebuilding and by
-editing the kept arrays (a rule's rows freed), and the same stage-1 model is handed to a
+editing the kept arrays (the first rule's rows freed: ``safe_joint`` in a rung with two
+buyers or more, else ``safe65``), and the same stage-1 model is handed to a
 fresh highspy by hand and solved with the same options: the "HiGHS-only" time of the
 same run.
 
@@ -358,7 +361,10 @@ def _option(text: str) -> tuple[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rungs", nargs="+", default=["50x10", "200x15", "1000x20", "3000x30"])
+    parser.add_argument(
+        "--rungs", nargs="+", default=["50x10", "200x15", "1000x20", "3000x30"],
+        help="SxT, SxTxC or SxTxCxB, optionally ending in bN for N buyers (40x10x8x2b27)",
+    )  # fmt: skip
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds, both stages")
     parser.add_argument("--mip-gap", type=float, default=0.01)
     parser.add_argument("--threads", type=int, default=None)

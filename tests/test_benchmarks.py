@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from optimizer import load_scenario
+from optimizer import load_scenario, solve
+from optimizer.cli import app
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -49,8 +51,13 @@ def test_generator_is_deterministic_and_loads(generate, tmp_path):
 def test_rung_parses_optional_capabilities_and_budgets(generate):
     assert generate.Rung.parse("50x10") == generate.Rung(50, 10, 10, 2)
     assert generate.Rung.parse("50x10x4x3") == generate.Rung(50, 10, 4, 3)
-    with pytest.raises(ValueError):
-        generate.Rung.parse("50")
+    assert generate.Rung.parse("40x10x8x2b27") == generate.Rung(40, 10, 8, 2, buyers=27)
+    assert generate.Rung.parse("40x10b3") == generate.Rung(40, 10, 10, 2, buyers=3)
+    assert generate.Rung.parse("40x10x8x2b27").name == "bench-40x10x8x2b27"
+    assert generate.Rung.parse("40x10x8").name == "bench-40x10x8x2"
+    for bad in ("50", "50x10b", "50x10b0", "b3", "50x10bx"):
+        with pytest.raises(ValueError):
+            generate.Rung.parse(bad)
 
 
 def test_runner_records_a_row_on_the_smallest_rung(generate, run, tmp_path):
@@ -70,3 +77,28 @@ def test_runner_records_a_row_on_the_smallest_rung(generate, run, tmp_path):
     assert len(rows) == 1
     assert rows[0]["rung"] == "10x3"
     assert rows[0]["status"] in ("optimal", "feasible-at-limit")
+
+
+def test_buyers_rung_validates_and_solves_with_a_clean_audit(generate, tmp_path):
+    rung = generate.Rung.parse("6x3x3b3")
+    path = generate.write(rung, tmp_path, seed=0)
+    assert path.read_text() == generate.write(rung, tmp_path / "again", seed=0).read_text()
+    validated = CliRunner().invoke(app, ["validate", str(path)])
+    assert validated.exit_code == 0, validated.output
+    scenario = load_scenario(path)
+    buyers = [b.id for b in scenario.buyers]
+    assert buyers == ["b00", "b01", "b02"]
+    assert all(set(b.needs) == {c.id for c in scenario.capabilities} for b in scenario.buyers)
+    assert all(c.requirement is None for c in scenario.capabilities)  # types only
+    assert {(b.id, b.buyer, b.carryover) for b in scenario.budgets} == {
+        *((f"{b}_national", b, True) for b in buyers),
+        *((f"{b}_safe", b, False) for b in buyers),
+    }
+    joint = scenario.rules[0]  # first: the rule run.py's variant switches off
+    assert (joint.type, joint.min_buyers) == ("joint", 2)
+    assert joint.budgets == [f"{b}_safe" for b in buyers]
+    deadline = next(r for r in scenario.rules if r.type == "deadline")
+    assert deadline.together
+    result = solve(path, mip_gap=0.01, time_limit=10)
+    assert result.status == "optimal"
+    assert result.audit() == []
