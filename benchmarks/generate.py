@@ -491,8 +491,8 @@ def _witness_by_buyer(
     total = sum(bill for bill, _, _ in bills)
     taken = dict.fromkeys(ids, 0.0)
     cost = {b: dict.fromkeys(years, 0.0) for b in ids}
+    share = dict(zip(ids, shares, strict=True))
     for bill, s, orders in sorted(bills, key=lambda item: (-item[0], item[1]["id"])):
-        share = dict(zip(ids, shares, strict=True))
         buyer = max(ids, key=lambda b: share[b] * total - taken[b])
         taken[buyer] += bill
         if not _operates(s, buyer):

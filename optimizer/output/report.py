@@ -389,8 +389,8 @@ def capability_chart(data: ResultFolder) -> Figure:
         [*_variant_colours(data), "black"],
         dashed_last=True,
     )
-    together = " (all buyers together)" if data.buyers else ""
-    figure.suptitle(f"Capability level against requirement{together}", fontsize=11)
+    scope = " (all buyers together)" if data.buyers else ""
+    figure.suptitle(f"Capability level against requirement{scope}", fontsize=11)
     return figure
 
 
@@ -404,9 +404,7 @@ def buyer_gap_chart(data: ResultFolder) -> Figure | None:
     weights = {c["id"]: c.get("weight", 1.0) for c in data.scenario.get("capabilities", [])}
     caps = data.capabilities[data.capabilities["requirement"] > 0].copy()
     caps["weight"] = caps["capability"].map(weights).astype(float)
-    caps["weighted"] = (
-        caps["weight"] * (caps["requirement"] - caps["level"]).clip(lower=0) / (caps["requirement"])
-    )
+    caps["weighted"] = caps["weight"] * caps["gap_share"]
     by = caps.groupby(["buyer", "variant", "year"])[["weighted", "weight"]].sum()
     share = (by["weighted"] / by["weight"]).rename("share").reset_index()
     names = {b["id"]: b.get("name") or b["id"] for b in data.scenario.get("buyers", [])}
@@ -456,9 +454,9 @@ def allocation_chart(data: ResultFolder) -> Figure | None:
     figure, panels = _panels(len(lines), sharey=False)
     for axes, system in zip(panels, lines, strict=True):
         line = rows[rows["system"] == system]
-        years = line.pivot_table(index="year", columns="buyer", values="quantity", aggfunc="sum")
-        years = years.reindex(columns=[b for b in data.buyers if b in years.columns])
-        _stacked_bars(axes, years, sorted(line["year"].unique()), colours)
+        units = line.pivot_table(index="year", columns="buyer", values="quantity", aggfunc="sum")
+        units = units.reindex(columns=[b for b in data.buyers if b in units.columns])
+        _stacked_bars(axes, units, sorted(line["year"].unique()), colours)
         capacity = line.groupby("year")["capacity"].first()
         # one dash per year over its bar: capacity is a yearly figure, not a trend
         years = capacity.index.to_numpy(dtype=float)
@@ -888,10 +886,10 @@ def kpi_table_html(data: ResultFolder) -> str:
         + [kpi_value_text(name, float(data.kpis.at[name, v])) for v in data.variants]
         for name in data.kpis_of(None)
     ]
-    together = " Several buyers: these are all buyers together." if data.buyers else ""
-    return f"<p>{together}</p>" * bool(together) + _table(
-        ["KPI", *map(_escape, data.variants)], rows, 1
-    )
+    table = _table(["KPI", *map(_escape, data.variants)], rows, 1)
+    if data.buyers:
+        return "<p>Several buyers: these are all buyers together.</p>" + table
+    return table
 
 
 BUYER_KPIS = ("weighted_gap", "gap_tail", "total_spend", "spend_share.US", "eu_content_share")
