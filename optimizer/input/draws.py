@@ -87,3 +87,70 @@ def _draw_per(
         drawn = _sample(dist, rng, (n, len(owners)))
         return drawn[:, [owners.index(supplier[s]) for s in systems]]
     return np.repeat(_sample(dist, rng, (n, 1)), len(systems), axis=1)
+
+
+def drawn(draws: Draws, k: int) -> dict[str, float]:
+    """Draw ``k`` as ``{"<field>.<item>": value}``, leaving out what no draw moves."""
+    columns = {
+        "lead_time": (draws.systems, draws.slip, 0.0),
+        "capacity": (draws.systems, draws.capacity, 1.0),
+        "unit_cost": (draws.systems, draws.price, 1.0),
+        "amount": (draws.budgets, draws.amount, 1.0),
+    }
+    values = {}
+    for name, (items, table, neutral) in columns.items():
+        for j, item in enumerate(items):
+            if np.any(table[:, j] != neutral):
+                values[f"{name}.{item}"] = float(table[k, j])
+    return values
+
+
+def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """The scenario as one draw (``drawn``) makes it, known in advance.
+
+    Slips add whole years to the lead time and move contracted pipeline deliveries with it;
+    factors multiply capacity (expansion steps included), unit cost and budget amounts. A
+    robust objective is dropped: nothing is uncertain any more.
+    """
+    changed: dict[str, dict[str, float]] = {}
+    for name, value in values.items():
+        field, item = name.split(".", 1)
+        changed.setdefault(item, {})[field] = value
+    systems = [_system(s, changed.get(s.id, {})) for s in scenario.systems]
+    budgets = [
+        b.model_copy(update={"amount": _times(b.amount, changed[b.id]["amount"])})
+        if "amount" in changed.get(b.id, {})
+        else b
+        for b in scenario.budgets
+    ]
+    objective = scenario.objective.model_copy(update={"risk": None})
+    return scenario.model_copy(
+        update={"systems": systems, "budgets": budgets, "objective": objective}
+    )
+
+
+def _times(series: dict[int, float], factor: float) -> dict[int, float]:
+    return {year: value * factor for year, value in series.items()}
+
+
+def _system(system, change: dict[str, float]):
+    update: dict = {}
+    if slip := int(change.get("lead_time", 0)):
+        update["lead_time"] = max(0, system.lead_time + slip)
+        update["pipeline"] = _slipped(system.pipeline, slip)
+    if "capacity" in change:
+        factor = change["capacity"]
+        update["capacity"] = _times(system.capacity, factor)
+        if system.expansion is not None:
+            capacity = system.expansion.capacity * factor
+            update["expansion"] = system.expansion.model_copy(update={"capacity": capacity})
+    if "unit_cost" in change:
+        update["unit_cost"] = _times(system.unit_cost, change["unit_cost"])
+    return system.model_copy(update=update) if update else system
+
+
+def _slipped(pipeline: dict, slip: int) -> dict:
+    """Contracted deliveries ``slip`` years later (by buyer where the pipeline is)."""
+    if pipeline and not isinstance(next(iter(pipeline)), int):
+        return {buyer: _slipped(events, slip) for buyer, events in pipeline.items()}
+    return {year + slip: quantity for year, quantity in pipeline.items()}

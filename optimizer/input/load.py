@@ -147,7 +147,12 @@ def apply_set(doc: dict, assignment: str) -> dict:
         value = _yaml().load(io.StringIO(text))
     except YAMLError as error:
         raise ScenarioError([f"--set {assignment}: the value is not valid YAML: {error}"]) from None
-    return merge(doc, _set_patch(doc, keys, value, assignment))
+    return set_value(doc, path.strip(), value, assignment)
+
+
+def set_value(doc: dict, path: str, value: Any, assignment: str | None = None) -> dict:
+    """The document with ``value`` at ``path`` (as ``apply_set``, the value already read)."""
+    return merge(doc, _set_patch(doc, path.split("."), value, assignment or f"{path}={value}"))
 
 
 def apply_variant(doc: dict, variant: str | None) -> dict:
