@@ -3,13 +3,14 @@
 The package is layered, each layer importing only from those before it:
 ``input`` (documents to a validated ``Scenario``) → ``model`` (the Pyomo
 formulation and its rules) → ``solve`` (HiGHS, results, audit, diagnosis) →
-``analysis`` (compare, attribution, ranges, stress) → ``output`` (files, terminal, report) →
+``analysis`` (compare, attribution, ranges, stress, sweeps) → ``output`` (files, terminal, report) →
 ``cli``. The public names are importable from here.
 """
 
 from optimizer.analysis.compare import Comparison, attribute, compare
 from optimizer.analysis.ranges import Ranges, ranges
 from optimizer.analysis.stress import StressResult, stress
+from optimizer.analysis.sweep import Sweep, sweep
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import load_scenario
 from optimizer.solve.results import Result
@@ -21,10 +22,12 @@ __all__ = [
     "Result",
     "ScenarioError",
     "StressResult",
+    "Sweep",
     "attribute",
     "compare",
     "load_scenario",
     "ranges",
     "solve",
     "stress",
+    "sweep",
 ]

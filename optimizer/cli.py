@@ -7,6 +7,7 @@ the same codes as a shell.
 
 import json
 import logging
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from models import Scenario
@@ -21,6 +29,8 @@ from models.references import scenario_warnings
 from optimizer.analysis.compare import compare as run_compare
 from optimizer.analysis.ranges import ranges as run_ranges
 from optimizer.analysis.stress import stress as run_stress
+from optimizer.analysis.sweep import sweep as run_sweep
+from optimizer.analysis.sweep.store import SweepExistsError
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
 from optimizer.output.files import (
@@ -36,6 +46,7 @@ from optimizer.output.terminal import (
     print_ranges,
     print_result,
     print_stress,
+    print_sweep,
     print_why,
 )
 from optimizer.solve.stages import solve as run_solve
@@ -316,6 +327,110 @@ def stress(
     raise typer.Exit(code=max(EXIT_BY_STATUS[p.status] for p in found.plans.values()))
 
 
+class Engine(StrEnum):
+    """Where a sweep's runs are solved."""
+
+    local = "local"
+    dask = "dask"
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg = None,
+    variant: VariantOpt = None,
+    set_: SetOpt = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=V1,V2,... or PATH=LO:HI:STEP; repeatable (cartesian product)."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(help="Re-plan this many draws of the uncertainty list.")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
+    breakpoints: Annotated[
+        str | None, typer.Option(help="PATH=LO:HI: where the optimal plan's choice changes.")
+    ] = None,
+    tolerance: Annotated[
+        float | None, typer.Option(help="Width of a breakpoint (default 1 % of the range).")
+    ] = None,
+    share_step: Annotated[
+        float, typer.Option(help="A spend share move that counts as a change (0.05 = 5 pp).")
+    ] = 0.05,
+    engine: Annotated[Engine, typer.Option(help="local (process pool) or dask.")] = Engine.local,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a LocalCluster).")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Stream each run into this folder (Parquet).")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Run only the runs --out lacks.")] = False,
+    force: Annotated[bool, typer.Option(help="Empty an existing --out folder first.")] = False,
+    report: Annotated[bool, typer.Option(help="Also write report.html into --out.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
+    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
+    run_timeout: Annotated[
+        float | None, typer.Option(help="Stop a run after this many seconds (local engine).")
+    ] = None,
+) -> None:
+    """Solve many variants of a scenario: a grid, re-planned samples, or breakpoints."""
+    _log_patches()
+    try:
+        if report and out_dir is None:
+            raise ScenarioError(["--report needs --out DIR"])
+        with _progress() as bar:
+            found = run_sweep(
+                scenario,
+                variant,
+                sets=set_,
+                vary=vary,
+                samples=samples,
+                seed=seed,
+                breakpoints=breakpoints,
+                tolerance=tolerance,
+                share_step=share_step,
+                engine=engine.value,
+                jobs=jobs,
+                scheduler=scheduler,
+                out=out_dir,
+                resume=resume,
+                force=force,
+                run_timeout=run_timeout,
+                progress=bar,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+            )
+        if report:
+            from optimizer.output.report import write_report  # matplotlib only when asked for
+
+            write_report(out_dir, force=True)
+    except (ScenarioError, SweepExistsError) as error:
+        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    print_sweep(found, fmt.value, out)
+
+
+@contextmanager
+def _progress():
+    """A progress bar on stderr (runs done / all, runs per second, time left)."""
+    columns = (
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("sweep", total=None, rate="")
+
+        def update(done: int, total: int) -> None:
+            speed = bar.tasks[0].speed
+            rate = f"{speed:.2f} runs/s" if speed else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield update
+
+
 @app.command()
 def report(
     folder: Annotated[
@@ -331,3 +446,7 @@ def report(
     except ReportError as error:
         raise _fail([str(error)], 2) from None
     out.print(f"wrote {page} and {page.parent / 'charts'}/", markup=False, highlight=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -11,6 +11,7 @@ from rich.table import Table
 from optimizer.analysis.compare import Comparison, better
 from optimizer.analysis.ranges import Ranges
 from optimizer.analysis.stress import StressResult
+from optimizer.analysis.sweep import Sweep
 from optimizer.input.load import BASELINE
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
 from optimizer.solve.results import Result, split_by_buyer
@@ -363,4 +364,84 @@ def print_stress(found: StressResult, fmt: str, console: Console) -> None:
         print(found.summary.to_csv(index=False), end="")
     else:
         for table in stress_tables(found):
+            console.print(table)
+
+
+SWEEP_KPIS = ("weighted_gap", "total_spend", "spend_share.eu", "eu_content_share")
+"""The KPIs a sweep's terminal table shows; every KPI is in the runs table and its files."""
+SHOWN_RUNS = 40
+
+
+def _value_text(name: str, value: Any) -> str:
+    if isinstance(value, float):
+        return kpi_value_text(name, value)
+    return "–" if value is None else str(value)
+
+
+def _folded(*names: str, title: str) -> Table:
+    """A table whose headers and cells fold onto more lines rather than being cut."""
+    table = Table(title=title)
+    for name in names:
+        table.add_column(name, overflow="fold")
+    return table
+
+
+def sweep_tables(found: Sweep) -> list[Table]:
+    """Breakpoints, distributions over the samples, and the runs (the first SHOWN_RUNS)."""
+    runs = found.runs
+    head = f"{found.scenario.name}: {found.kind} sweep, {len(runs)} runs"
+    tables = []
+    if found.kind == "breakpoints":
+        table = Table("at", "between", "what changes", title=f"{head}: where the plan changes")
+        for row in found.breakpoints.to_dict("records"):
+            table.add_row(
+                f"{row['at']:.6g}", f"{row['below']:.6g} – {row['above']:.6g}", row["change"]
+            )
+        if found.breakpoints.empty:
+            table.add_row("–", "–", "the plan makes the same choice over the whole range")
+        tables.append(table)
+    kpis = [k for k in SWEEP_KPIS if k in runs]
+    if "samples" in found.kind:
+        spread = found.distributions()
+        spread = spread[spread["kpi"].isin(kpis)]
+        table = Table(
+            *found.parameters, "KPI", "mean", "P10", "P50", "P90", title=f"{head}: over the draws"
+        )
+        for row in spread.to_dict("records"):
+            cells = [_value_text(row["kpi"], row[q]) for q in ("mean", "p10", "p50", "p90")]
+            table.add_row(*(str(row[p]) for p in found.parameters), row["kpi"], *cells)
+        tables.append(table)
+        return tables
+    table = _folded(*found.parameters, "status", *kpis, "plan orders", title=head)
+    for row in runs.head(SHOWN_RUNS).to_dict("records"):
+        table.add_row(
+            *(str(row[p]) for p in found.parameters),
+            row["status"],
+            *(_value_text(k, row.get(k)) for k in kpis),
+            (row.get("plan_systems") or "").replace(",", ", ") or row.get("reason") or "",
+        )
+    if len(runs) > SHOWN_RUNS:
+        table.caption = f"the first {SHOWN_RUNS} of {len(runs)} runs; all are in --format csv"
+    tables.append(table)
+    return tables
+
+
+def print_sweep(found: Sweep, fmt: str, console: Console) -> None:
+    """Print a sweep as tables, JSON (its tables as lists of rows) or CSV (the runs)."""
+    if fmt == "json":
+        document = {
+            name: [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+            for name, table in found.tables().items()
+        }
+        print(
+            json.dumps(
+                {"kind": found.kind, "parameters": found.parameters, **document},
+                indent=2,
+                default=str,
+            )
+        )
+    elif fmt == "csv":
+        print(found.runs.to_csv(index=False), end="")
+    else:
+        for table in sweep_tables(found):
             console.print(table)

@@ -87,14 +87,14 @@ def search(
     high: float,
     tolerance: float,
     share_step: float,
+    whole: bool = False,
     initial: int = 5,
 ) -> list[dict[str, Any]]:
     """Every breakpoint in [low, high], each as {below, above, change}.
 
-    ``solve`` takes a batch of values and returns their rows. A whole-numbered range
-    (``low`` and ``high`` ints) is searched over whole numbers.
+    ``solve`` takes a batch of values and returns their rows. A ``whole`` parameter (a
+    lead time, a count) is searched over whole numbers.
     """
-    whole = isinstance(low, int) and isinstance(high, int)
     tolerance = max(tolerance, 1) if whole else tolerance
     step = (high - low) / (initial - 1)
     inner = (low + step * i for i in range(1, initial - 1))

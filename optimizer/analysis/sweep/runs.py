@@ -143,6 +143,20 @@ def parse_range(assignment: str) -> tuple[str, float | int, float | int]:
     return path, low, high
 
 
+def value_at(document: Any, path: str) -> Any:
+    """The value at a ``--set`` path (list items named by id), None where there is none."""
+    for key in path.split("."):
+        if isinstance(document, list):
+            document = next(
+                (i for i in document if isinstance(i, dict) and i.get("id") == key), None
+            )
+        elif isinstance(document, dict):
+            document = document.get(int(key) if key.isdigit() else key)
+        else:
+            return None
+    return document
+
+
 # The task --------------------------------------------------------------------------------
 
 
