@@ -31,13 +31,34 @@ def content_micro(micro, **overrides):
     return micro(
         suppliers=[{"id": "us", "country": "US"}, {"id": "eu", "country": "DE"}],
         systems=[
-            {"id": "us_sys", "supplier": "us", "unit_cost": 1, "eu_content": 0.3,
-             "integer": False, "in_service": True},
-            {"id": "eu_sys", "supplier": "eu", "unit_cost": 1.5, "eu_content": 0.8,
-             "integer": False, "in_service": True},
+            {
+                "id": "us_sys",
+                "supplier": "us",
+                "unit_cost": 1,
+                "eu_content": 0.3,
+                "integer": False,
+                "in_service": True,
+            },
+            {
+                "id": "eu_sys",
+                "supplier": "eu",
+                "unit_cost": 1.5,
+                "eu_content": 0.8,
+                "integer": False,
+                "in_service": True,
+            },
         ],
-        rules=[{"id": "content", "type": "share", "select": {}, "measure": "content",
-                "bound": "min", "value": 0.2, "scope": "horizon"}],
+        rules=[
+            {
+                "id": "content",
+                "type": "share",
+                "select": {},
+                "measure": "content",
+                "bound": "min",
+                "value": 0.2,
+                "scope": "horizon",
+            }
+        ],
         **overrides,
     )
 
@@ -65,8 +86,11 @@ def test_grid_gives_the_hand_computed_spend_on_the_pool_and_on_dask(micro):
 def test_a_cartesian_grid_and_a_range(micro):
     # 0.2:0.4:0.1 is three values; with two budgets, six runs. With money 11 at v = 0.4
     # (q = 1/0.7 = 1.4286, spend 10.714) the budget still suffices: the gap stays 0.
-    found = sweep(content_micro(micro),
-                  vary=["rules.content.value=0.2:0.4:0.1", "budgets.money.amount=100,11"], jobs=1)
+    found = sweep(
+        content_micro(micro),
+        vary=["rules.content.value=0.2:0.4:0.1", "budgets.money.amount=100,11"],
+        jobs=1,
+    )
     assert len(found.runs) == 6
     assert sorted(found.runs["rules.content.value"].unique()) == [0.2, 0.3, 0.4]
     at = found.runs.set_index(["rules.content.value", "budgets.money.amount"])
@@ -74,8 +98,9 @@ def test_a_cartesian_grid_and_a_range(micro):
 
 
 def test_the_breakpoint_is_found_by_bisection_within_the_tolerance(micro):
-    found = sweep(content_micro(micro), breakpoints="rules.content.value=0.1:0.6",
-                  tolerance=0.005, jobs=2)
+    found = sweep(
+        content_micro(micro), breakpoints="rules.content.value=0.1:0.6", tolerance=0.005, jobs=2
+    )
     assert len(found.breakpoints) == 1
     point = found.breakpoints.iloc[0]
     assert point["below"] <= 0.3 < point["above"] and point["above"] - point["below"] <= 0.005
@@ -94,8 +119,9 @@ def test_a_failed_run_is_a_row_and_the_sweep_goes_on(micro):
 def test_a_run_that_overruns_is_stopped_and_recorded(micro):
     # each run starts a fresh worker (a second and more) after the one before was stopped,
     # so a limit of 0.2 s stops them all; the sweep still ends with a row each
-    found = sweep(content_micro(micro), vary=["rules.content.value=0.2,0.5"], jobs=1,
-                  run_timeout=0.2)
+    found = sweep(
+        content_micro(micro), vary=["rules.content.value=0.2,0.5"], jobs=1, run_timeout=0.2
+    )
     assert list(found.runs["status"]) == ["timeout", "timeout"]
     assert found.runs["reason"].str.contains("overran the run time limit of 0.2 s").all()
 
@@ -103,23 +129,35 @@ def test_a_run_that_overruns_is_stopped_and_recorded(micro):
 def test_samples_replan_each_draw(micro):
     # capacity halves in half of the draws: the best plan then leaves 5 of 10 short
     # (weighted gap 0.5), else none; each row's gap follows its own draw
-    doc = micro(uncertainty=[{"id": "short", "field": "capacity",
-                              "multiply": {"choice": [0.5, 1.0]}}])
+    doc = micro(
+        uncertainty=[{"id": "short", "field": "capacity", "multiply": {"choice": [0.5, 1.0]}}]
+    )
     found = sweep(doc, samples=8, seed=3, jobs=2)
     factors = found.runs["drawn.capacity.sys"]
     assert set(factors) == {0.5, 1.0}
     assert found.runs["weighted_gap"].tolist() == pytest.approx((1 - factors).tolist(), abs=GAP)
     spread = found.distributions().set_index("kpi")
-    assert spread.loc["weighted_gap", "mean"] == pytest.approx(0.5 * (factors == 0.5).mean(),
-                                                              abs=GAP)
+    assert spread.loc["weighted_gap", "mean"] == pytest.approx(
+        0.5 * (factors == 0.5).mean(), abs=GAP
+    )
 
 
 def test_the_cli_streams_to_a_folder_and_refuses_to_overwrite(micro, tmp_path):
     path = tmp_path / "micro.json"
     path.write_text(json.dumps(content_micro(micro)))
     out = tmp_path / "sweep"
-    args = ["sweep", str(path), "--vary", "rules.content.value=0.2,0.5", "--out", str(out),
-            "--jobs", "1", "--format", "json"]
+    args = [
+        "sweep",
+        str(path),
+        "--vary",
+        "rules.content.value=0.2,0.5",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--format",
+        "json",
+    ]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     document = json.loads(first.stdout)
@@ -137,10 +175,22 @@ def test_a_killed_sweep_resumes_with_every_run_exactly_once(micro, tmp_path):
     path.write_text(json.dumps(content_micro(micro)))
     out = tmp_path / "sweep"
     values = ",".join(f"{v / 100:g}" for v in range(20, 60, 2))  # 20 runs
-    command = [sys.executable, "-m", "optimizer.cli", "sweep", str(path), "--vary",
-               f"rules.content.value={values}", "--out", str(out), "--jobs", "1"]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "optimizer.cli",
+        "sweep",
+        str(path),
+        "--vary",
+        f"rules.content.value={values}",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while len(list((out / "runs").glob("*.parquet"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -148,8 +198,9 @@ def test_a_killed_sweep_resumes_with_every_run_exactly_once(micro, tmp_path):
     process.wait()
     kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
     assert 3 <= len(kept) < 20
-    resumed = subprocess.run([*command, "--resume", "--format", "csv"], capture_output=True,
-                             text=True, timeout=300)
+    resumed = subprocess.run(
+        [*command, "--resume", "--format", "csv"], capture_output=True, text=True, timeout=300
+    )
     assert resumed.returncode == 0, resumed.stderr
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 20 and runs["key"].is_unique
@@ -157,3 +208,52 @@ def test_a_killed_sweep_resumes_with_every_run_exactly_once(micro, tmp_path):
     files = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
     assert len(files) == 20
     assert all(files[name] == mtime for name, mtime in kept.items())  # not run again
+
+
+def test_breakpoints_with_a_report(micro, tmp_path):
+    path = tmp_path / "micro.json"
+    path.write_text(json.dumps(content_micro(micro)))
+    out = tmp_path / "sweep"
+    done = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(path),
+            "--breakpoints",
+            "rules.content.value=0.1:0.6",
+            "--tolerance",
+            "0.01",
+            "--out",
+            str(out),
+            "--report",
+            "--jobs",
+            "2",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "entered eu_sys" in done.stdout
+    page = (out / "report.html").read_text()
+    assert "Where the plan changes" in page and "entered eu_sys" in page
+    assert (out / "charts" / "kpis.png").is_file()
+    found = pd.read_csv(out / "breakpoints.csv")
+    assert len(found) == 1 and found["below"][0] <= 0.3 < found["above"][0]
+
+
+def test_a_draw_applied_to_the_scenario_slips_the_pipeline_and_scales_expansion(micro):
+    from optimizer.input.draws import apply_draw
+    from optimizer.input.load import load_scenario
+
+    scenario = load_scenario(
+        micro(
+            years=3,
+            system={"lead_time": 1, "pipeline": {2026: 4}, "expansion": {"cost": 5, "capacity": 2}},
+        )
+    )
+    drawn = apply_draw(
+        scenario,
+        {"lead_time.sys": 1.0, "capacity.sys": 0.5, "unit_cost.sys": 1.2, "amount.money": 0.9},
+    )
+    system = drawn.systems[0]
+    assert system.lead_time == 2 and system.pipeline == {2027: 4}
+    assert system.capacity == {0: 5.0} and system.expansion.capacity == 1.0
+    assert system.unit_cost == {0: pytest.approx(1.2)} and drawn.budgets[0].amount == {0: 90.0}
