@@ -256,21 +256,24 @@ def allocation_table(
     """Each line's output from new orders by delivery year and buyer, against its capacity."""
     arriving = orders.groupby(["system", "delivery_year", "buyer"], sort=True)["quantity"].sum()
     line_total = arriving.groupby(level=[0, 1]).sum()
+    systems = {x.id: x for x in scenario.systems}
+    steps = {
+        s: list(zip(rows["first_output_year"], rows["extra_capacity"], strict=True))
+        for s, rows in (investments.groupby("system") if not investments.empty else [])
+    }
+    capacity: dict[str, dict[int, float]] = {}
     rows = []
     for (s, year, b), quantity in arriving.items():
-        system = next(x for x in scenario.systems if x.id == s)
-        extra = investments.loc[
-            (investments["system"] == s) & (investments["first_output_year"] <= year),
-            "extra_capacity",
-        ].sum()
-        capacity = scenario.series(system.capacity)[year] + float(extra)
+        if s not in capacity:
+            capacity[s] = scenario.series(systems[s].capacity)
+        extra = sum(added for first, added in steps.get(s, []) if first <= year)
         rows.append(
             dict(
                 system=s,
                 year=int(year),
                 buyer=b,
                 quantity=float(quantity),
-                capacity=capacity,
+                capacity=capacity[s][year] + float(extra),
                 share=float(quantity / line_total[s, year]),
             )
         )
