@@ -30,9 +30,21 @@ CASES = {
 }
 RANGES = {"teaching-155": "rules.content65.value=0:1", "europe-2030": "rules.safe65.value=0.5:0.9"}
 FIELDS = [
-    "scenario", "engine", "jobs", "runs", "wall_s", "runs_per_s", "first_row_s",
-    "steady_runs_per_s", "speedup", "steady_speedup",
-    "overhead_share_mean", "overhead_s_mean", "solver_s_mean", "statuses", "git",
+    "scenario",
+    "engine",
+    "jobs",
+    "runs",
+    "wall_s",
+    "runs_per_s",
+    "first_row_s",
+    "steady_runs_per_s",
+    "speedup",
+    "steady_speedup",
+    "overhead_share_mean",
+    "overhead_s_mean",
+    "solver_s_mean",
+    "statuses",
+    "git",
 ]
 
 
@@ -52,7 +64,7 @@ class Clock:
 
 
 def _serial(name: str, path: str, values: list, clock: Clock) -> pd.DataFrame:
-    _, document = _base(name, None, None, [path])
+    _, document = _base(name, None, None, {path: values[0]})
     job = Job(document, {"threads": 1})
     rows = []
     for v in values:

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -257,3 +256,18 @@ def test_a_draw_applied_to_the_scenario_slips_the_pipeline_and_scales_expansion(
     assert system.lead_time == 2 and system.pipeline == {2027: 4}
     assert system.capacity == {0: 5.0} and system.expansion.capacity == 1.0
     assert system.unit_cost == {0: pytest.approx(1.2)} and drawn.budgets[0].amount == {0: 90.0}
+
+
+@pytest.mark.parametrize(
+    "vary, problem",
+    [
+        ("rules.nothing.value=0.5", "no item with id 'nothing'"),
+        ("rules.content.valu=0.5", "rules.content.valu: names no field of the scenario"),
+    ],
+)
+def test_a_path_that_names_nothing_exits_2_before_any_solve(micro, tmp_path, vary, problem):
+    path = tmp_path / "micro.json"
+    path.write_text(json.dumps(content_micro(micro)))
+    done = CliRunner().invoke(app, ["sweep", str(path), "--vary", vary])
+    assert done.exit_code == 2 and problem in done.output
+    assert "Traceback" not in done.output

@@ -99,15 +99,21 @@ class Sweep:
 
 
 def _base(
-    scenario: ScenarioLike | None, variant: str | None, sets: list[str] | None, paths: list[str]
+    scenario: ScenarioLike | None, variant: str | None, sets: list[str] | None, paths: dict
 ) -> tuple[Scenario, dict]:
     """The validated base scenario and its document, with the varied rules switched on.
 
-    Varying a field of a rule that is off would change nothing: the sweep switches the rule
-    on (and says so), which is what asking for its values means.
+    ``paths`` maps each varied path to a value it takes. A path that names no item or no
+    field is an error here, before any solve. Varying a field of a rule that is off would
+    change nothing: the sweep switches the rule on (and says so), which is what asking for
+    its values means.
     """
     loaded = load_scenario(scenario, variant, sets)
     document = loaded.model_dump(by_alias=True, exclude_none=True)
+    for path, value in paths.items():
+        patched = set_value(document, path, value)  # an unknown id raises ScenarioError
+        if value_at(document, path) is None:
+            _unknown_field(patched, path)
     rules = {r.id: r for r in loaded.rules}
     for path in paths:
         parts = path.split(".")
@@ -117,6 +123,17 @@ def _base(
                 log.warning("rules.%s is off in this scenario: the sweep switches it on", rule.id)
                 document = set_value(document, f"rules.{rule.id}.enabled", True)
     return validate(document), document
+
+
+def _unknown_field(document: dict, path: str) -> None:
+    try:
+        validate(document)
+    except ScenarioError as error:
+        unknown = [p for p in error.problems if p.endswith("unknown key")]
+        if unknown:
+            raise ScenarioError(
+                [f"{path}: names no field of the scenario ({unknown[0]})"]
+            ) from None
 
 
 def _grid(vary: Iterable[str] | dict[str, list] | None) -> dict[str, list]:
@@ -184,18 +201,22 @@ def sweep(
 
     Args:
         scenario: A path, a bundled name, a mapping or a ``Scenario``.
-        variant: The variant the sweep starts from; ``sets`` patch it further.
+        variant: The variant the sweep starts from.
+        sets: ``PATH=VALUE`` patches of the variant, as ``--set``.
         vary: ``PATH=V1,V2,...`` or ``PATH=LO:HI:STEP`` assignments (or ``{path: values}``);
             several make a cartesian product.
-        samples: Draws of the ``uncertainty`` list, each re-planned; ``seed`` fixes them
-            (the same draws as ``stress`` with the same seed and number).
+        samples: Draws of the ``uncertainty`` list, each re-planned.
+        seed: Fixes the draws (the same as ``stress`` with the same seed and number).
         breakpoints: ``PATH=LO:HI`` (or ``(path, lo, hi)``): where the optimal plan's
-            choice changes, to within ``tolerance`` (default 1 % of the range) and with
-            ``share_step`` the smallest share move that counts.
-        engine: ``local`` (a process pool of ``jobs`` workers) or ``dask`` (the cluster at
-            ``scheduler``, or a ``LocalCluster`` of ``jobs`` workers).
-        out: A folder for the Parquet dataset of runs; ``resume`` runs only the runs it
-            lacks, ``force`` empties it first.
+            choice changes.
+        tolerance: The widest a breakpoint's interval may be (default 1 % of the range).
+        share_step: The smallest move of an origin group's spend share that counts.
+        engine: ``local`` (a process pool) or ``dask``.
+        jobs: Worker processes of the pool or the ``LocalCluster`` (default: cores).
+        scheduler: The address of a Dask scheduler (default: a ``LocalCluster``).
+        out: A folder for the Parquet dataset of runs.
+        resume: Run only the runs ``out`` lacks.
+        force: Empty ``out`` first.
         run_timeout: Seconds after which a run's worker is stopped (local pool; default
             three times the solver's time limit plus a minute).
         audit: Re-check every plan and count its violations (column ``violations``).
@@ -211,7 +232,8 @@ def sweep(
     if problems:
         raise ScenarioError(problems)
     paths = [bisect[0]] if bisect else list(grid)
-    base, document = _base(scenario, variant, sets, paths)
+    first = {bisect[0]: bisect[1]} if bisect else {p: values[0] for p, values in grid.items()}
+    base, document = _base(scenario, variant, sets, first)
     if samples and not base.uncertainty:
         raise ScenarioError(["--samples: the scenario has no uncertainty list to draw from"])
     given = {k: v for k, v in options.items() if v is not None}

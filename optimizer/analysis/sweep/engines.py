@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -24,6 +25,11 @@ from optimizer.analysis.sweep.runs import Job, Run, failed_row, run_task
 
 POLL = 0.5
 """Seconds between looks at the clock while runs are in flight (for ``run_timeout``)."""
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the sweep's to handle: it stops the workers, which print nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class LocalPool:
@@ -45,7 +51,9 @@ class LocalPool:
 
     def _slot(self, k: int) -> ProcessPoolExecutor:
         if self.slots[k] is None:
-            self.slots[k] = ProcessPoolExecutor(max_workers=1, mp_context=self.context)
+            self.slots[k] = ProcessPoolExecutor(
+                max_workers=1, mp_context=self.context, initializer=_ignore_interrupts
+            )
         return self.slots[k]
 
     def _stop(self, k: int, kill: bool) -> None:
@@ -134,12 +142,13 @@ class DaskEngine:
             self.client.submit(run_task, shared, run, key=f"dualtrack-{run.key}", pure=False): run
             for run in runs
         }
-        for future in as_completed(futures):
-            run = futures[future]
-            try:
-                yield future.result()
-            except Exception as error:  # KilledWorker and the like: recorded, the sweep goes on
-                yield failed_row(run, "failed", f"{type(error).__name__}: {error}")
+        # results come with their futures, fetched in batches rather than one round trip each
+        for future, result in as_completed(futures, with_results=True, raise_errors=False):
+            if future.status == "error":  # KilledWorker and the like: recorded, the sweep goes on
+                error = result[1]
+                yield failed_row(futures[future], "failed", f"{type(error).__name__}: {error}")
+            else:
+                yield result
             future.release()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +86,8 @@ class RunStore:
                 ]
             )
         self.runs.mkdir(exist_ok=True)
+        for partial in self.runs.glob(".*.tmp"):  # a row being written when the sweep was killed
+            partial.unlink()
 
     def keys(self) -> set[str]:
         """The keys of the runs stored."""
@@ -112,7 +115,5 @@ class RunStore:
 
 def _clear(folder: Path) -> None:
     """Empty a folder that ``--force`` replaces."""
-    import shutil
-
     for child in folder.iterdir():
         shutil.rmtree(child) if child.is_dir() else child.unlink()
