@@ -407,6 +407,9 @@ def sweep(
             write_report(out_dir, force=True)
     except (ScenarioError, SweepExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    except KeyboardInterrupt:
+        kept = f"; the runs finished are in {out_dir}: --resume to run the rest" if out_dir else ""
+        raise _fail([f"interrupted{kept}"], 130) from None
     print_sweep(found, fmt.value, out)
 
 

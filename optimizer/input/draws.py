@@ -89,20 +89,21 @@ def _draw_per(
     return np.repeat(_sample(dist, rng, (n, 1)), len(systems), axis=1)
 
 
-def drawn(draws: Draws, k: int) -> dict[str, float]:
-    """Draw ``k`` as ``{"<field>.<item>": value}``, leaving out what no draw moves."""
+def drawn(draws: Draws) -> list[dict[str, float]]:
+    """Each draw as ``{"<field>.<item>": value}``, leaving out what no draw moves."""
     columns = {
         "lead_time": (draws.systems, draws.slip, 0.0),
         "capacity": (draws.systems, draws.capacity, 1.0),
         "unit_cost": (draws.systems, draws.price, 1.0),
         "amount": (draws.budgets, draws.amount, 1.0),
     }
-    values = {}
-    for name, (items, table, neutral) in columns.items():
-        for j, item in enumerate(items):
-            if np.any(table[:, j] != neutral):
-                values[f"{name}.{item}"] = float(table[k, j])
-    return values
+    moved = [
+        (f"{name}.{item}", table[:, j])
+        for name, (items, table, neutral) in columns.items()
+        for j, item in enumerate(items)
+        if np.any(table[:, j] != neutral)
+    ]
+    return [{name: float(values[k]) for name, values in moved} for k in range(len(draws.slip))]
 
 
 def apply_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:

@@ -241,7 +241,7 @@ def sweep(
     limit = given.get("time_limit", base.solver.time_limit)
     definition = {
         "scenario": base.name,
-        "document": job.digest(),
+        "document": job.digest,
         "variant": variant,
         "sets": sets or [],
         "vary": grid,
@@ -296,11 +296,11 @@ def _grid_runs(job: Job, base: Scenario, grid: dict, samples: int, seed: int) ->
     points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
     if not samples:
         return [make_run(job, "grid", point) for point in points]
-    draws = draw(base, samples, seed)
+    draws = drawn(draw(base, samples, seed))
     return [
-        make_run(job, "sample", point, (seed, samples, k), drawn(draws, k))
+        make_run(job, "sample", point, (seed, samples, k), values)
         for point in points
-        for k in range(samples)
+        for k, values in enumerate(draws)
     ]
 
 

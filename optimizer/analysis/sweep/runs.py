@@ -16,6 +16,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ruamel.yaml import YAML, YAMLError
@@ -40,8 +41,9 @@ class Job:
     audit: bool = False
     """Re-check every plan (``Result.audit``) and count the violations in the row."""
 
+    @cached_property
     def digest(self) -> str:
-        """A hash of the base document and the options."""
+        """A hash of the base document and the options (computed once: the document is large)."""
         return _hash({"document": self.document, "options": self.options})
 
 
@@ -80,7 +82,7 @@ def make_run(
     drawn: dict[str, float] | None = None,
 ) -> Run:
     """A run keyed by its inputs; ``sample`` is (seed, samples, index) of its draw."""
-    key = _hash({"job": job.digest(), "values": values, "sample": sample})
+    key = _hash({"job": job.digest, "values": values, "sample": sample})
     index = sample[2] if sample is not None else None
     return Run(key, kind, tuple(values.items()), index, tuple((drawn or {}).items()))
 
