@@ -401,15 +401,19 @@ def sweep(
                 time_limit=time_limit,
                 mip_gap=mip_gap,
             )
-        if report:
-            from optimizer.output.report import write_report  # matplotlib only when asked for
-
-            write_report(out_dir, force=True)
     except (ScenarioError, SweepExistsError) as error:
         raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     except KeyboardInterrupt:
         kept = f"; the runs finished are in {out_dir}: --resume to run the rest" if out_dir else ""
         raise _fail([f"interrupted{kept}"], 130) from None
+    if report:
+        from optimizer.output.report import ReportError  # matplotlib only when asked for
+        from optimizer.output.sweep_report import write_sweep_report
+
+        try:
+            write_sweep_report(out_dir, force=True)
+        except ReportError as error:
+            raise _fail([str(error)], 2) from None
     print_sweep(found, fmt.value, out)
 
 
@@ -437,15 +441,16 @@ def _progress():
 @app.command()
 def report(
     folder: Annotated[
-        Path, typer.Argument(help="A folder written by solve --out or compare --out.")
+        Path, typer.Argument(help="A folder written by solve, compare or sweep --out.")
     ],
     force: Annotated[bool, typer.Option(help="Replace an existing report.html.")] = False,
 ) -> None:
     """Write report.html (self-contained, opens offline) and charts/*.png into a result folder."""
-    from optimizer.output.report import ReportError, write_report  # matplotlib only when asked for
+    from optimizer.output.report import ReportError, write_report  # matplotlib when asked for
+    from optimizer.output.sweep_report import is_sweep, write_sweep_report
 
     try:
-        page = write_report(folder, force)
+        page = (write_sweep_report if is_sweep(folder) else write_report)(folder, force)
     except ReportError as error:
         raise _fail([str(error)], 2) from None
     out.print(f"wrote {page} and {page.parent / 'charts'}/", markup=False, highlight=False)

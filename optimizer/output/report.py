@@ -1147,11 +1147,6 @@ def write_report(folder: Path, force: bool = False) -> Path:
         ReportError: ``folder`` is not a result folder, or holds a report and ``force`` is false.
     """
     folder = Path(folder)
-    manifest = folder / "manifest.json"
-    if manifest.is_file() and _read_json(manifest).get("kind") == "sweep":
-        from optimizer.output.sweep_report import write_sweep_report  # it imports this module
-
-        return write_sweep_report(folder, _read_json(manifest), force)
     data = read_folder(folder)
     target = folder / REPORT_FILE
     if target.exists() and not force:

@@ -8,7 +8,6 @@ the folder, like the report of a solve or a comparison: one page, offline, no sc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -21,6 +20,7 @@ from optimizer.output.report import (
     STYLE,
     ReportError,
     _escape,
+    _read_json,
     _table,
     figure_html,
     png_bytes,
@@ -111,8 +111,16 @@ def _spread_html(spread: pd.DataFrame, parameters: list[str]) -> str:
     return _table(head, rows, len(parameters) + 1)
 
 
-def write_sweep_report(folder: Path, manifest: dict[str, Any], force: bool = False) -> Path:
+def is_sweep(folder: Path) -> bool:
+    """Whether ``folder`` was written by ``dualtrack sweep --out``."""
+    manifest = Path(folder) / "manifest.json"
+    return manifest.is_file() and _read_json(manifest).get("kind") == "sweep"
+
+
+def write_sweep_report(folder: Path, force: bool = False) -> Path:
     """Write ``report.html`` and its charts into a finished sweep folder."""
+    folder = Path(folder)
+    manifest = _read_json(folder / "manifest.json")
     target = folder / REPORT_FILE
     if target.exists() and not force:
         raise ReportError(f"{target}: exists; use --force to replace it")

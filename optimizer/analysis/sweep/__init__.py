@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from models import Scenario
-from optimizer.analysis.sweep import breakpoints as bisection
+from optimizer.analysis.sweep.breakpoints import search, table
 from optimizer.analysis.sweep.engines import open_engine
 from optimizer.analysis.sweep.runs import Job, Run, make_run, parse_range, parse_vary, value_at
 from optimizer.analysis.sweep.store import RunStore
@@ -316,6 +316,6 @@ def _breakpoints(runner: _Runner, job: Job, bisect, tolerance, share_step):
         return dict(zip(values, rows, strict=True))
 
     whole = isinstance(value_at(job.document, path), int)  # and not a share written as 1
-    found = bisection.search(solve, low, high, tolerance, share_step, whole)
+    found = search(solve, low, high, tolerance, share_step, whole)
     rows = [by_value[v] for v in sorted(by_value)]
-    return rows, bisection.table(path, found, by_value)
+    return rows, table(path, found, by_value)
