@@ -105,6 +105,17 @@ def test_the_breakpoint_is_found_by_bisection_within_the_tolerance(micro):
     assert point["below"] <= 0.3 < point["above"] and point["above"] - point["below"] <= 0.005
     assert point["entered"] == "eu_sys" and point["left"] == ""
     assert len(found.runs) < 101  # a grid at the same resolution solves 101 values
+    # on Dask the bisection's rounds are batches on one cluster: the same search, run by run
+    pytest.importorskip("distributed")
+    on_dask = sweep(
+        content_micro(micro),
+        breakpoints="rules.content.value=0.1:0.6",
+        tolerance=0.005,
+        engine="dask",
+        jobs=2,
+    )
+    pd.testing.assert_frame_equal(found.breakpoints, on_dask.breakpoints)
+    pd.testing.assert_frame_equal(comparable(found.runs), comparable(on_dask.runs))
 
 
 def test_a_failed_run_is_a_row_and_the_sweep_goes_on(micro):

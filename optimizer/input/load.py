@@ -9,7 +9,8 @@ import copy
 import io
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,16 @@ def apply_set(doc: dict, assignment: str) -> dict:
     except YAMLError as error:
         raise ScenarioError([f"--set {assignment}: the value is not valid YAML: {error}"]) from None
     return set_value(doc, path.strip(), value, assignment)
+
+
+@contextmanager
+def unlogged() -> Iterator[None]:
+    """Patches made inside are not logged (trial patches, not the user's)."""
+    log.disabled, before = True, log.disabled
+    try:
+        yield
+    finally:
+        log.disabled = before
 
 
 def set_value(doc: dict, path: str, value: Any, assignment: str | None = None) -> dict:

@@ -370,6 +370,8 @@ def print_stress(found: StressResult, fmt: str, console: Console) -> None:
 SWEEP_KPIS = ("weighted_gap", "total_spend", "spend_share.eu", "eu_content_share")
 """The KPIs a sweep's terminal table shows; every KPI is in the runs table and its files."""
 SHOWN_RUNS = 40
+LISTED_SYSTEMS = 5
+"""Runs whose plans order at most this many systems list them; larger plans show a count."""
 
 
 def _value_text(name: str, value: Any) -> str:
@@ -412,13 +414,18 @@ def sweep_tables(found: Sweep) -> list[Table]:
             table.add_row(*(str(row[p]) for p in found.parameters), row["kpi"], *cells)
         tables.append(table)
         return tables
-    table = _folded(*found.parameters, "status", *kpis, "plan orders", title=head)
-    for row in runs.head(SHOWN_RUNS).to_dict("records"):
+    systems = runs.get("plan_systems", pd.Series(dtype=object)).fillna("").str.split(",")
+    listed = systems.map(len).max() <= LISTED_SYSTEMS if len(runs) else True
+    table = _folded(
+        *found.parameters, "status", *kpis, "ordered" if listed else "systems", title=head
+    )
+    for row, ordered in zip(runs.head(SHOWN_RUNS).to_dict("records"), systems, strict=False):
+        plan = ", ".join(ordered) if listed else str(len([s for s in ordered if s]))
         table.add_row(
             *(str(row[p]) for p in found.parameters),
             row["status"],
             *(_value_text(k, row.get(k)) for k in kpis),
-            (row.get("plan_systems") or "").replace(",", ", ") or row.get("reason") or "",
+            plan if row["status"] in ("optimal", "feasible-at-limit") else row.get("reason") or "",
         )
     if len(runs) > SHOWN_RUNS:
         table.caption = f"the first {SHOWN_RUNS} of {len(runs)} runs; all are in --format csv"

@@ -25,7 +25,7 @@ from optimizer.analysis.sweep.runs import Job, Run, make_run, parse_range, parse
 from optimizer.analysis.sweep.store import RunStore
 from optimizer.input.draws import draw, drawn
 from optimizer.input.errors import ScenarioError
-from optimizer.input.load import ScenarioLike, load_scenario, set_value, validate
+from optimizer.input.load import ScenarioLike, load_scenario, set_value, unlogged, validate
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,8 @@ def _base(
     loaded = load_scenario(scenario, variant, sets)
     document = loaded.model_dump(by_alias=True, exclude_none=True)
     for path, value in paths.items():
-        patched = set_value(document, path, value)  # an unknown id raises ScenarioError
+        with unlogged():
+            patched = set_value(document, path, value)  # an unknown id raises ScenarioError
         if value_at(document, path) is None:
             _unknown_field(patched, path)
     rules = {r.id: r for r in loaded.rules}

@@ -137,18 +137,19 @@ class DaskEngine:
         """Rows of ``runs`` as they finish."""
         from distributed import as_completed
 
-        shared = self.client.scatter(job, broadcast=True)
+        # a fresh key each time: a content key would be released with the last batch's future
+        shared = self.client.scatter(job, broadcast=True, hash=False)
         futures = {
             self.client.submit(run_task, shared, run, key=f"dualtrack-{run.key}", pure=False): run
             for run in runs
         }
         # results come with their futures, fetched in batches rather than one round trip each
         for future, result in as_completed(futures, with_results=True, raise_errors=False):
-            if future.status == "error":  # KilledWorker and the like: recorded, the sweep goes on
-                error = result[1]
-                yield failed_row(futures[future], "failed", f"{type(error).__name__}: {error}")
-            else:
+            if future.status == "finished":
                 yield result
+            else:  # KilledWorker, cancelled and the like: recorded, the sweep goes on
+                error = result[1] if isinstance(result, tuple) else result
+                yield failed_row(futures[future], "failed", f"{type(error).__name__}: {error}")
             future.release()
 
 
