@@ -10,11 +10,10 @@ The plan's choice switches at v = 0.3 (the European system enters).
 """
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -60,6 +59,15 @@ def content_micro(micro, **overrides):
         ],
         **overrides,
     )
+
+
+def alive(pid: str) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def comparable(runs: pd.DataFrame) -> pd.DataFrame:
@@ -198,14 +206,18 @@ def test_a_killed_sweep_resumes_with_every_run_exactly_once(micro, tmp_path):
         "--jobs",
         "1",
     ]
-    process = subprocess.Popen(
-        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while len(list((out / "runs").glob("*.parquet"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, mid-run
+    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    process.kill()  # kill -9 of the sweep alone, mid-run
     process.wait()
+    # its workers notice and end too (within a second or two), rather than run on orphaned
+    deadline = time.monotonic() + 30
+    while any(map(alive, workers.stdout.split())) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(alive, workers.stdout.split()))
     kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
     assert 3 <= len(kept) < 20
     resumed = subprocess.run(

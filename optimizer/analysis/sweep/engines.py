@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -27,9 +28,20 @@ POLL = 0.5
 """Seconds between looks at the clock while runs are in flight (for ``run_timeout``)."""
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is the sweep's to handle: it stops the workers, which print nothing."""
+def _start_worker(parent: int) -> None:
+    """Leave Ctrl-C to the sweep (it stops the workers), and end with the sweep.
+
+    A sweep killed outright (kill -9) cannot stop its workers: each watches its parent and
+    exits once the parent is gone, instead of finishing a run nobody will store.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class LocalPool:
@@ -52,7 +64,10 @@ class LocalPool:
     def _slot(self, k: int) -> ProcessPoolExecutor:
         if self.slots[k] is None:
             self.slots[k] = ProcessPoolExecutor(
-                max_workers=1, mp_context=self.context, initializer=_ignore_interrupts
+                max_workers=1,
+                mp_context=self.context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return self.slots[k]
 
