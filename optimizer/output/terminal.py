@@ -348,18 +348,19 @@ def stress_tables(found: StressResult) -> list[Table]:
     return tables
 
 
+def tables_json(head: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
+    """``head`` and each table as a list of rows, as JSON (NaN as null)."""
+    document = {
+        name: [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+        for name, table in tables.items()
+    }
+    return json.dumps({**head, **document}, indent=2, default=str)
+
+
 def print_stress(found: StressResult, fmt: str, console: Console) -> None:
     """Print a stress test as tables, JSON (its tables as lists of rows) or CSV (the summary)."""
     if fmt == "json":
-        document = {
-            name: [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-            for name, table in found.tables().items()
-        }
-        print(
-            json.dumps(
-                {"samples": found.samples, "seed": found.seed, **document}, indent=2, default=str
-            )
-        )
+        print(tables_json({"samples": found.samples, "seed": found.seed}, found.tables()))
     elif fmt == "csv":
         print(found.summary.to_csv(index=False), end="")
     else:
@@ -436,17 +437,7 @@ def sweep_tables(found: Sweep) -> list[Table]:
 def print_sweep(found: Sweep, fmt: str, console: Console) -> None:
     """Print a sweep as tables, JSON (its tables as lists of rows) or CSV (the runs)."""
     if fmt == "json":
-        document = {
-            name: [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-            for name, table in found.tables().items()
-        }
-        print(
-            json.dumps(
-                {"kind": found.kind, "parameters": found.parameters, **document},
-                indent=2,
-                default=str,
-            )
-        )
+        print(tables_json({"kind": found.kind, "parameters": found.parameters}, found.tables()))
     elif fmt == "csv":
         print(found.runs.to_csv(index=False), end="")
     else:
