@@ -101,6 +101,8 @@ class LocalPool:
                         queue.appendleft((run, 2))
                     else:
                         yield failed_row(run, "failed", "its worker process died twice")
+                except Exception as error:  # the row could not come back (it could not be pickled)
+                    yield failed_row(run, "failed", f"{type(error).__name__}: {error}")
             yield from self._overrun(busy)
 
     def _overrun(self, busy: dict[Future, tuple[int, Run, int, float]]) -> Iterator[dict]:
