@@ -294,3 +294,31 @@ def test_a_path_that_names_nothing_exits_2_before_any_solve(micro, tmp_path, var
     done = CliRunner().invoke(app, ["sweep", str(path), "--vary", vary])
     assert done.exit_code == 2 and problem in done.output
     assert "Traceback" not in done.output
+
+
+def test_the_dask_engine_without_dask_exits_2(micro, tmp_path, monkeypatch):
+    import importlib.util
+
+    path = tmp_path / "micro.json"
+    path.write_text(json.dumps(content_micro(micro)))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "distributed" else real(name, *a),
+    )
+    done = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(path),
+            "--vary",
+            "rules.content.value=0.5",
+            "--engine",
+            "dask",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert done.exit_code == 2 and "pip install 'dualtrack[dask]'" in done.output
+    assert not (tmp_path / "out").exists()  # refused before anything is written

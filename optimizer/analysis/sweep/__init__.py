@@ -9,6 +9,7 @@ breakpoints of one parameter. Runs go to a local process pool or a Dask cluster
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import logging
 from collections.abc import Callable, Iterable
@@ -229,7 +230,7 @@ def sweep(
     """
     grid = _grid(vary)
     bisect = parse_range(breakpoints) if isinstance(breakpoints, str) else breakpoints
-    problems = _definition_problems(grid, samples, bisect, engine)
+    problems = _definition_problems(grid, samples, bisect, engine, tolerance, share_step)
     if problems:
         raise ScenarioError(problems)
     paths = [bisect[0]] if bisect else list(grid)
@@ -278,8 +279,14 @@ def sweep(
     return result
 
 
-def _definition_problems(grid: dict, samples: int, bisect, engine: str) -> list[str]:
+def _definition_problems(
+    grid: dict, samples: int, bisect, engine: str, tolerance: float | None, share_step: float
+) -> list[str]:
     problems = []
+    if tolerance is not None and not tolerance > 0:
+        problems.append("--tolerance: must be > 0")
+    if not share_step >= 0:
+        problems.append("--share-step: must be ≥ 0")
     if not (grid or samples or bisect):
         problems.append("a sweep needs --vary, --samples or --breakpoints")
     if bisect and (grid or samples):
@@ -288,6 +295,8 @@ def _definition_problems(grid: dict, samples: int, bisect, engine: str) -> list[
         problems.append("--samples: must be ≥ 0")
     if engine not in ENGINES:
         problems.append(f"--engine {engine}: must be one of {', '.join(ENGINES)}")
+    if engine == "dask" and importlib.util.find_spec("distributed") is None:
+        problems.append("--engine dask needs dask.distributed: pip install 'dualtrack[dask]'")
     problems += [f"--vary {path}: no values" for path, values in grid.items() if not values]
     return problems
 

@@ -121,13 +121,9 @@ class DaskEngine:
     """Runs on a Dask cluster at ``scheduler``, or on a ``LocalCluster`` of ``jobs`` workers."""
 
     def __init__(self, scheduler: str | None = None, jobs: int | None = None):
-        try:
-            import dask
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise ImportError(
-                "--engine dask needs dask.distributed: pip install 'dualtrack[dask]'"
-            ) from None
+        import dask  # the dask extra; sweep() checks that it is installed
+        from distributed import Client, LocalCluster
+
         self.cluster = None
         if scheduler:
             self.client = Client(scheduler)
