@@ -256,6 +256,7 @@ def scenario_warnings(scenario: "Scenario", strict: bool = False) -> list[str]:
             selection = getattr(rule, key, None)
             if isinstance(selection, Filter) and not scenario.select(selection):
                 warnings.append(f"rules[{i}] ({rule.id}).{key}: selects no system")
+    warnings += _span_warnings(scenario)
     if strict:
         for key in ("capabilities", "systems", "budgets"):
             for i, entity in enumerate(getattr(scenario, key)):
@@ -266,3 +267,41 @@ def scenario_warnings(scenario: "Scenario", strict: bool = False) -> list[str]:
                 if need.source is None and need.estimate is None:
                     warnings.append(f"buyers[{i}].needs.{c} ({buyer.id}): no source and no estimate")
     return warnings
+
+
+MAX_SPAN = 1e9
+"""Largest ratio of the largest to the smallest coefficient that the solver handles well."""
+
+
+def _coefficients(scenario: "Scenario") -> list[tuple[str, float]]:
+    """The numbers that become the model's coefficients and bounds, with their paths."""
+    found = []
+    for i, c in enumerate(scenario.capabilities):
+        found += [(f"capabilities[{i}].weight", c.weight)]
+        found += [(f"capabilities[{i}].requirement", v) for v in (c.requirement or {}).values()]
+    for i, b in enumerate(scenario.buyers):
+        for c, need in b.needs.items():
+            found += [(f"buyers[{i}].needs.{c}.requirement", v) for v in need.requirement.values()]
+    for i, s in enumerate(scenario.systems):
+        found += [(f"systems[{i}].unit_cost", v) for v in s.unit_cost.values()]
+        found += [(f"systems[{i}].capacity", v) for v in s.capacity.values()]
+        found += [(f"systems[{i}].contributes.{c}", v) for c, v in s.contributes.items()]
+        found += [(f"systems[{i}].adoption_cost", s.adoption_cost)]
+    for i, b in enumerate(scenario.budgets):
+        found += [(f"budgets[{i}].amount", v) for v in b.amount.values()]
+    return [(path, abs(v)) for path, v in found if v]
+
+
+def _span_warnings(scenario: "Scenario") -> list[str]:
+    """A warning when the coefficients span more than the solver handles well."""
+    found = _coefficients(scenario)
+    if not found:
+        return []
+    low, high = min(found, key=lambda f: f[1]), max(found, key=lambda f: f[1])
+    if high[1] <= MAX_SPAN * low[1]:
+        return []
+    return [
+        f"{high[0]}: {high[1]:g} is {high[1] / low[1]:.0e} times {low[0]} ({low[1]:g}); "
+        f"numbers spanning more than {MAX_SPAN:.0e} lose precision in the solver "
+        "(rescale, e.g. money in millions)"
+    ]

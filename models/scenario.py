@@ -213,9 +213,9 @@ class Objective(BaseModel):
 
 
 class SolverOptions(BaseModel):
-    """Options passed to HiGHS."""
+    """Options passed to HiGHS (from the file's ``solver`` section or the command line)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     time_limit: float = Field(default=60.0, gt=0)
     """Seconds for the whole solve, both stages."""

@@ -5,12 +5,14 @@ error is mapped to its code inside the command, so typer's test runner sees
 the same codes as a shell.
 """
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,6 +37,7 @@ from optimizer.input.errors import ScenarioError
 from optimizer.input.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
 from optimizer.output.files import (
     OutputExistsError,
+    ReportError,
     check_target,
     write_comparison,
     write_ranges,
@@ -90,6 +93,27 @@ def _fail(problems: list[str], code: int) -> typer.Exit:
     return typer.Exit(code=code)
 
 
+def _problems(error: Exception) -> list[str]:
+    if isinstance(error, OSError):  # a full or read-only disk, a folder that vanished
+        return [f"{error.filename or 'output'}: cannot be written: {error.strerror or error}"]
+    return getattr(error, "problems", None) or [str(error)]
+
+
+def _exit_codes(command: Callable) -> Callable:
+    """Invalid input, unwritable output (2) and Ctrl-C (130) as one message, no traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (ScenarioError, OutputExistsError, SweepExistsError, ReportError, OSError) as error:
+            raise _fail(_problems(error), 2) from None
+        except KeyboardInterrupt:
+            raise _fail(["interrupted"], 130) from None
+
+    return run
+
+
 def _check_output(out_dir: Path | None, report: bool, force: bool) -> None:
     """Refuse --report without --out, and an --out that exists, before any solve."""
     if report and out_dir is None:
@@ -106,6 +130,7 @@ def _log_patches() -> None:
 
 
 @app.command()
+@_exit_codes
 def solve(
     scenario: ScenarioArg = None,
     variant: VariantOpt = None,
@@ -125,27 +150,25 @@ def solve(
 ) -> None:
     """Solve a scenario and print the plan's KPIs."""
     _log_patches()
-    try:
-        _check_output(out_dir, report, force)
-        with err.status("solving…"):
-            result = run_solve(
-                scenario,
-                variant,
-                sets=set_,
-                time_limit=time_limit,
-                mip_gap=mip_gap,
-                threads=threads,
-                seed=seed,
-            )
-        if out_dir is not None and result.has_plan:
-            write_result(result, out_dir, force, report)
-    except (ScenarioError, OutputExistsError) as error:
-        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    _check_output(out_dir, report, force)
+    with err.status("solving…"):
+        result = run_solve(
+            scenario,
+            variant,
+            sets=set_,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            seed=seed,
+        )
+    if out_dir is not None and result.has_plan:
+        write_result(result, out_dir, force, report)
     print_result(result, fmt.value, out, err)
     raise typer.Exit(code=EXIT_BY_STATUS[result.status])
 
 
 @app.command()
+@_exit_codes
 def validate(
     scenario: Annotated[str, typer.Argument(help="A YAML/JSON file or a bundled name.")],
     variant: VariantOpt = None,
@@ -153,10 +176,7 @@ def validate(
     strict: Annotated[bool, typer.Option(help="Also warn about figures without a source.")] = False,
 ) -> None:
     """Check a scenario: every problem as a path into the document."""
-    try:
-        loaded = load_scenario(scenario, variant, set_)
-    except ScenarioError as error:
-        raise _fail(error.problems, 2) from None
+    loaded = load_scenario(scenario, variant, set_)
     _report([f"warning: {w}" for w in scenario_warnings(loaded, strict)])
     out.print(
         f"{loaded.name}: valid ({len(loaded.capabilities)} capabilities, "
@@ -184,6 +204,7 @@ def schema() -> None:
 
 
 @app.command()
+@_exit_codes
 def compare(
     scenario: ScenarioArg = None,
     variant: Annotated[
@@ -207,40 +228,38 @@ def compare(
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
 ) -> None:
     """Solve variants side by side: KPIs, changes against baseline, and rule costs."""
-    try:
-        _check_output(out_dir, report, force)
-        with err.status("solving variants…"):
-            comparison = run_compare(
+    _check_output(out_dir, report, force)
+    with err.status("solving variants…"):
+        comparison = run_compare(
+            scenario,
+            variant,
+            sets=set_,
+            jobs=jobs,
+            attribute_rules=attribute,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+        )
+    if with_ranges:
+        with err.status("finding the ranges…"):
+            found = run_ranges(
                 scenario,
-                variant,
+                comparison.variants,
+                slack,
                 sets=set_,
                 jobs=jobs,
-                attribute_rules=attribute,
                 time_limit=time_limit,
-                mip_gap=mip_gap,
             )
-        if with_ranges:
-            with err.status("finding the ranges…"):
-                found = run_ranges(
-                    scenario,
-                    comparison.variants,
-                    slack,
-                    sets=set_,
-                    jobs=jobs,
-                    time_limit=time_limit,
-                )
-            comparison.ranges = found.table
-        about = {"ranges": {"slack": slack, "abs_slack": 0.0}} if with_ranges else None
-        if out_dir is not None:
-            write_comparison(comparison, out_dir, force, report, about=about)
-    except (ScenarioError, OutputExistsError) as error:
-        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+        comparison.ranges = found.table
+    about = {"ranges": {"slack": slack, "abs_slack": 0.0}} if with_ranges else None
+    if out_dir is not None:
+        write_comparison(comparison, out_dir, force, report, about=about)
     print_comparison(comparison, fmt.value, out)
     codes = [EXIT_BY_STATUS[r.status] for r in comparison.results.values()]
     raise typer.Exit(code=max(codes))
 
 
 @app.command()
+@_exit_codes
 def ranges(
     scenario: ScenarioArg = None,
     variant: Annotated[
@@ -268,25 +287,22 @@ def ranges(
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
 ) -> None:
     """What is forced and what is chosen: each KPI's range over plans near the best gap."""
-    try:
-        _check_output(out_dir, report, force)
-        with err.status("finding the ranges…"):
-            found = run_ranges(
-                scenario,
-                variant,
-                slack,
-                axis,
-                alternatives,
-                abs_slack=abs_slack,
-                sets=set_,
-                jobs=jobs,
-                time_limit=time_limit,
-                mip_gap=mip_gap,
-            )
-        if out_dir is not None:
-            write_ranges(found, out_dir, force, report)
-    except (ScenarioError, OutputExistsError) as error:
-        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    _check_output(out_dir, report, force)
+    with err.status("finding the ranges…"):
+        found = run_ranges(
+            scenario,
+            variant,
+            slack,
+            axis,
+            alternatives,
+            abs_slack=abs_slack,
+            sets=set_,
+            jobs=jobs,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+        )
+    if out_dir is not None:
+        write_ranges(found, out_dir, force, report)
     print_ranges(found, fmt.value, out)
     for variant, optimum in found.optima.items():
         if not optimum.has_plan:
@@ -296,6 +312,7 @@ def ranges(
 
 
 @app.command()
+@_exit_codes
 def stress(
     scenario: ScenarioArg = None,
     variant: Annotated[
@@ -312,14 +329,11 @@ def stress(
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
 ) -> None:
     """How each plan fares when lines slip, fall short and prices rise (no solver in the replay)."""
-    try:
-        _check_output(out_dir, report, force)
-        with err.status("solving and replaying…"):
-            found = run_stress(scenario, variant, samples, seed, sets=set_, time_limit=time_limit)
-        if out_dir is not None:
-            write_stress(found, out_dir, force, report)
-    except (ScenarioError, OutputExistsError) as error:
-        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
+    _check_output(out_dir, report, force)
+    with err.status("solving and replaying…"):
+        found = run_stress(scenario, variant, samples, seed, sets=set_, time_limit=time_limit)
+    if out_dir is not None:
+        write_stress(found, out_dir, force, report)
     print_stress(found, fmt.value, out)
     for name, plan in found.plans.items():
         if not plan.has_plan:
@@ -335,6 +349,7 @@ class Engine(StrEnum):
 
 
 @app.command()
+@_exit_codes
 def sweep(
     scenario: ScenarioArg = None,
     variant: VariantOpt = None,
@@ -401,19 +416,13 @@ def sweep(
                 time_limit=time_limit,
                 mip_gap=mip_gap,
             )
-    except (ScenarioError, SweepExistsError) as error:
-        raise _fail(getattr(error, "problems", [str(error)]), 2) from None
     except KeyboardInterrupt:
         kept = f"; the runs finished are in {out_dir}: --resume to run the rest" if out_dir else ""
         raise _fail([f"interrupted{kept}"], 130) from None
     if report:
-        from optimizer.output.report import ReportError  # matplotlib only when asked for
-        from optimizer.output.sweep_report import write_sweep_report
+        from optimizer.output.sweep_report import write_sweep_report  # matplotlib when asked
 
-        try:
-            write_sweep_report(out_dir, force=True)
-        except ReportError as error:
-            raise _fail([str(error)], 2) from None
+        write_sweep_report(out_dir, force=True)
     print_sweep(found, fmt.value, out)
 
 
@@ -439,6 +448,7 @@ def _progress():
 
 
 @app.command()
+@_exit_codes
 def report(
     folder: Annotated[
         Path, typer.Argument(help="A folder written by solve, compare or sweep --out.")
@@ -446,13 +456,10 @@ def report(
     force: Annotated[bool, typer.Option(help="Replace an existing report.html.")] = False,
 ) -> None:
     """Write report.html (self-contained, opens offline) and charts/*.png into a result folder."""
-    from optimizer.output.report import ReportError, write_report  # matplotlib when asked for
+    from optimizer.output.report import write_report  # matplotlib only when asked for
     from optimizer.output.sweep_report import is_sweep, write_sweep_report
 
-    try:
-        page = (write_sweep_report if is_sweep(folder) else write_report)(folder, force)
-    except ReportError as error:
-        raise _fail([str(error)], 2) from None
+    page = (write_sweep_report if is_sweep(folder) else write_report)(folder, force)
     out.print(f"wrote {page} and {page.parent / 'charts'}/", markup=False, highlight=False)
 
 

@@ -8,9 +8,7 @@ so the tables do not depend on which solve finishes first.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +16,11 @@ import pandas as pd
 
 from models import Scenario
 from models.scenario import supplier_origin
+from optimizer.analysis.pool import pool_of, starting
 from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
 from optimizer.solve.diagnose import without
 from optimizer.solve.results import Result
-from optimizer.solve.stages import Task, solve_all
+from optimizer.solve.stages import Task, solve_all, solver_options
 
 NOISE = 1e-5
 LOWER_IS_BETTER = ("weighted_gap", "max_gap", "gap_", "first_met.")
@@ -173,10 +172,10 @@ def _run_all(tasks: list[Task], jobs: int | None) -> list[Result]:
         return solve_all(tasks)
     single = [(s, {**o, "threads": 1}) for s, o in tasks]  # one HiGHS thread per worker
     shares = [single[k::jobs] for k in range(jobs)]
-    # spawn, not fork: a forked child would inherit the parent's HiGHS thread pool
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        solved = list(pool.map(solve_all, shares))
+    with pool_of(jobs) as pool:
+        with starting():
+            pending = pool.map(solve_all, shares)
+        solved = list(pending)
     results: list[Result] = [None] * len(tasks)  # type: ignore[list-item]
     for k, share in enumerate(solved):
         results[k::jobs] = share
@@ -204,6 +203,7 @@ def compare(
     switched off in turn (see ``attribute``). Options are passed to ``solve``.
     """
     base = load_scenario(scenario, sets=sets)
+    solver_options(base, options)  # an option out of range: exit 2 before any worker starts
     names = _variants(base, variants)
     loaded = {v: load_scenario(base, None if v == BASELINE else v) for v in names}
     switched_off = [(v, rule) for v in names if attribute_rules for rule in loaded[v].enabled_rules]

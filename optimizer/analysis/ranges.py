@@ -19,9 +19,7 @@ other (a Hamming objective on the ordered-at-least-once binaries).
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -30,12 +28,13 @@ import numpy as np
 import pandas as pd
 
 from models import Scenario
+from optimizer.analysis.pool import pool_of, starting
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
 from optimizer.model.formulation import build_model
 from optimizer.solve.highs import Session, Stage
 from optimizer.solve.results import Result, extract
-from optimizer.solve.stages import solve
+from optimizer.solve.stages import solve, solver_options
 from optimizer.solve.standard_form import Objective, StandardForm, compile_if_feasible
 
 MINIMISE, MAXIMISE = 1, -1
@@ -345,6 +344,7 @@ def ranges(
     if slack < 0 or abs_slack < 0:
         raise ScenarioError([f"--slack {slack}, --abs-slack {abs_slack}: must be ≥ 0"])
     base = load_scenario(scenario, sets=sets)
+    solver_options(base, options)  # an option out of range: exit 2 before any worker starts
     names = variant_names(base, variants or [BASELINE])
     axes = list(dict.fromkeys(axes or default_axes(base)))
     check_axes(base, axes)
@@ -354,10 +354,10 @@ def ranges(
     used = {**options, "threads": 1} if parallel else options  # one HiGHS thread a worker
     solve_piece = partial(_solve_piece, base, slack=slack, abs_slack=abs_slack, options=used)
     if parallel:
-        # spawn, not fork: a forked child would inherit the parent's HiGHS thread pool
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pieces)), mp_context=context) as pool:
-            solved = list(pool.map(solve_piece, pieces))
+        with pool_of(min(jobs, len(pieces))) as pool:
+            with starting():
+                pending = pool.map(solve_piece, pieces)
+            solved = list(pending)
     else:
         solved = [solve_piece(piece) for piece in pieces]
     result = Ranges(base, slack, abs_slack, pd.DataFrame())

@@ -7,3 +7,6 @@ class ScenarioError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+    def __reduce__(self):  # back from a worker process with its list, not one joined string
+        return (ScenarioError, (self.problems,))

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML, YAMLError
 from models import Scenario
 from models.references import ENTITY_LISTS, reference_problems
 from optimizer.input.errors import ScenarioError
+from optimizer.input.limits import MAX_BYTES, MAX_DEPTH, check, shape_problems
 
 log = logging.getLogger(__name__)
 
@@ -52,28 +53,68 @@ def bundled() -> dict[str, Path]:
 
 
 def read_document(source: str | Path | Mapping) -> dict:
-    """The raw document from a mapping, a YAML/JSON file, or a bundled name."""
+    """The raw document from a mapping, a YAML/JSON file, or a bundled name.
+
+    A file must be a regular file within the size limit (``optimizer.input.limits``); a
+    byte-order mark is allowed, and a JSON key given twice is refused (as in YAML).
+    """
     if isinstance(source, Mapping):
-        return copy.deepcopy(dict(source))
-    path = Path(source)
-    if not path.exists():
-        known = bundled()
-        if str(source) in known:
-            path = known[str(source)]
-        else:
-            raise ScenarioError(
-                [
-                    f"{source}: no such file, and no bundled scenario of that name "
-                    f"(bundled: {', '.join(sorted(known))})"
-                ]
-            )
+        return _checked(copy.deepcopy(dict(source)))
+    path = _file(source)
     try:
-        text = path.read_text(encoding="utf-8")
-        doc = json.loads(text) if path.suffix == ".json" else _yaml().load(text)
+        if path.stat().st_size > MAX_BYTES:
+            raise ScenarioError([f"{path}: larger than the {MAX_BYTES // 1_000_000} MB limit"])
+        text = path.read_text(encoding="utf-8-sig")
+        doc = (
+            json.loads(text, object_pairs_hook=_unique_keys)
+            if path.suffix == ".json"
+            else _yaml().load(text)
+        )
+    except RecursionError:
+        raise ScenarioError([f"{path}: nested deeper than {MAX_DEPTH} levels"]) from None
     except (OSError, UnicodeDecodeError, ValueError, YAMLError) as error:
         raise ScenarioError([f"{path}: cannot be read: {error}"]) from None
     if not isinstance(doc, dict):
         raise ScenarioError([f"{path}: the document must be a mapping of keys to values"])
+    return _checked(doc)
+
+
+def _file(source: str | Path) -> Path:
+    """The regular file that ``source`` names, or the bundled scenario of that name."""
+    path = Path(source)
+    try:
+        exists = path.exists()
+        regular = path.is_file()
+    except OSError as error:  # a name longer than the file system allows, and the like
+        raise ScenarioError([f"{str(source)[:80]}: cannot be read: {error.strerror}"]) from None
+    if regular:
+        return path
+    if exists:
+        raise ScenarioError([f"{path}: not a regular file"])
+    known = bundled()
+    if str(source) in known:
+        return known[str(source)]
+    raise ScenarioError(
+        [
+            f"{source}: no such file, and no bundled scenario of that name "
+            f"(bundled: {', '.join(sorted(known))})"
+        ]
+    )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"duplicate key {twice[0]!r}")
+    return dict(pairs)
+
+
+def _checked(doc: Any) -> Any:
+    """``doc`` if it keeps within the limits; else every limit it breaks, as a ScenarioError."""
+    problems = shape_problems(doc)
+    if problems:
+        raise ScenarioError(problems)
     return doc
 
 
@@ -105,7 +146,10 @@ def merge(base: Any, patch: Any, path: str = "") -> Any:
 
 
 def _is_id_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value)
+    """A list of entities named by id (an id that is not text is left for validation to name)."""
+    return isinstance(value, list) and all(
+        isinstance(v, dict) and isinstance(v.get("id"), str | int) for v in value
+    )
 
 
 def _set_patch(base: Any, keys: list[str], value: Any, assignment: str) -> Any:
@@ -124,7 +168,7 @@ def _set_patch(base: Any, keys: list[str], value: Any, assignment: str) -> Any:
             )
             raise ScenarioError([f"--set {assignment}: {problem}"])
         return [{"id": key, **_set_patch(item, rest, value, assignment)}]
-    name: Any = int(key) if key.isdigit() else key  # years are integer keys
+    name: Any = int(key) if key.isascii() and key.isdigit() else key  # years are integer keys
     inner = base.get(name) if isinstance(base, dict) else None
     if inner is None and name in ENTITY_LISTS:
         inner = []  # an absent list of entities has no items to name
@@ -146,8 +190,11 @@ def apply_set(doc: dict, assignment: str) -> dict:
         )
     try:
         value = _yaml().load(io.StringIO(text))
-    except YAMLError as error:
+    except (YAMLError, RecursionError) as error:
         raise ScenarioError([f"--set {assignment}: the value is not valid YAML: {error}"]) from None
+    problems = shape_problems(value)
+    if problems:
+        raise ScenarioError([f"--set {assignment}: {p}" for p in problems])
     return set_value(doc, path.strip(), value, assignment)
 
 
@@ -175,6 +222,8 @@ def apply_variant(doc: dict, variant: str | None) -> dict:
         known = ", ".join([BASELINE, *variants])
         raise ScenarioError([f"variant {variant!r}: unknown (known: {known})"])
     patch = variants[variant].get("patch", {}) if isinstance(variants[variant], dict) else {}
+    if not isinstance(patch, dict):
+        raise ScenarioError([f"variants.{variant}.patch: must be a mapping of keys to values"])
     log.info("applying variant %s", variant)
     return merge(doc, patch)
 
@@ -187,8 +236,12 @@ def format_location(loc: tuple, doc: dict) -> str:
     """
     parts: list[str] = []
     items = list(loc)
+    node: Any = doc
     while items:
         key = items.pop(0)
+        if isinstance(node, int | float) and key == 0:
+            continue  # a scalar series is stored as {0: value}: the path is the scalar's
+        node = _child(node, key)
         if not (isinstance(key, int) and parts):
             parts.append(str(key))
             continue
@@ -203,6 +256,14 @@ def format_location(loc: tuple, doc: dict) -> str:
     return ".".join(parts) or "(document)"
 
 
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return None
+
+
 MESSAGES = {
     "greater_than_equal": "must be ≥ {ge}",
     "greater_than": "must be > {gt}",
@@ -215,7 +276,8 @@ MESSAGES = {
 }
 
 
-def _message(error: Any) -> str:
+def problem_text(error: Any) -> str:
+    """A pydantic error's message as this project words it (``must be ≥ 0``)."""
     template = MESSAGES.get(error["type"])
     if template is None:
         return error["msg"].removeprefix("Value error, ")
@@ -227,12 +289,14 @@ def _message(error: Any) -> str:
 
 def validate(doc: dict) -> Scenario:
     """A validated ``Scenario``, or a ``ScenarioError`` listing every problem."""
-    problems: list[str] = []
+    sizes, problems = check(doc)
+    if sizes:
+        raise ScenarioError(sizes)  # nothing more is looked at in a document this large
     scenario = None
     try:
         scenario = Scenario.model_validate(doc)
     except ValidationError as error:
-        problems += [f"{format_location(e['loc'], doc)}: {_message(e)}" for e in error.errors()]
+        problems += [f"{format_location(e['loc'], doc)}: {problem_text(e)}" for e in error.errors()]
     problems += reference_problems(doc)
     if problems or scenario is None:
         raise ScenarioError(problems)

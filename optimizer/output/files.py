@@ -6,6 +6,8 @@ place with one rename. An existing non-empty target is refused unless
 new one is in place.
 """
 
+import ctypes
+import glob
 import hashlib
 import json
 import os
@@ -28,6 +30,10 @@ from optimizer.solve.results import Result
 
 class OutputExistsError(Exception):
     """The output folder exists and holds files; ``--force`` replaces it."""
+
+
+class ReportError(Exception):
+    """The folder is not a result folder, or its report exists and ``force`` was not given."""
 
 
 def _umask() -> int:
@@ -92,7 +98,8 @@ def write_folder(
     out = Path(out)
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    _remove_stale(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", dir=out.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; an output folder is not
     try:
         files, entries = fill(staging)
@@ -233,9 +240,46 @@ def write_stress(found: StressResult, out: Path, force: bool = False, report: bo
     )
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _remove_stale(out: Path) -> None:
+    """Remove the staging folders that killed runs into ``out`` left (their process is gone)."""
+    for folder in out.parent.glob(f".{glob.escape(out.name)}.*"):
+        pid = folder.name[len(out.name) + 2 :].split(".")[0]
+        if folder.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2`` with ``RENAME_EXCHANGE``), if possible."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd, exchange = -100, 2
+    done = renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange)
+    return done == 0
+
+
 def _replace(staging: Path, out: Path, force: bool) -> None:
-    """Move ``staging`` to ``out``; an old ``out`` is removed only after the move."""
+    """Move ``staging`` to ``out``; ``out`` is never absent: the old one or the new one.
+
+    An existing ``out`` is swapped with the staging folder in one step where the system
+    can (Linux), then removed; elsewhere it is moved aside first and put back on failure.
+    """
     check_target(out, force)  # again: something may have appeared during the solve
+    if out.exists() and _exchange(staging, out):
+        shutil.rmtree(staging)  # now the old output
+        return
     old = None
     if out.exists():
         # A rename onto an existing empty folder succeeds silently, so move it aside first.

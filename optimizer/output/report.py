@@ -34,6 +34,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from models.scenario import supplier_origin
+from optimizer.output.files import ReportError
 from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
 from optimizer.solve.results import buyer_kpi
 
@@ -75,12 +76,6 @@ FRAME_COLUMNS = {
     "spending": ["year", "country", "amount"],
     "orders": ["system", "year", "cost"],
 }
-
-
-class ReportError(Exception):
-    """The folder is not a result folder, or its report exists and ``force`` was not given."""
-
-    exit_code = 2
 
 
 @dataclass

@@ -11,9 +11,11 @@ import time
 from typing import Any
 
 import pyomo.environ as pyo
+from pydantic import ValidationError
 
 from models import Scenario, SolverOptions
-from optimizer.input.load import ScenarioLike, load_scenario
+from optimizer.input.errors import ScenarioError
+from optimizer.input.load import ScenarioLike, load_scenario, problem_text
 from optimizer.model.formulation import build_model, primary_cap, start_from_nothing
 from optimizer.solve.diagnose import explain, summary, without
 from optimizer.solve.highs import INFEASIBLE, Session, Stage
@@ -21,9 +23,22 @@ from optimizer.solve.results import Result, extract
 from optimizer.solve.standard_form import StandardForm, compile_if_feasible
 
 
-def _options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptions:
+def solver_options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptions:
+    """The scenario's solver options with ``overrides``, checked by the same model as the file.
+
+    Raises:
+        ScenarioError: an override out of range, named as its command-line option.
+    """
     given = {k: v for k, v in overrides.items() if v is not None}
-    return scenario.solver.model_copy(update=given)
+    try:
+        return SolverOptions.model_validate({**scenario.solver.model_dump(), **given})
+    except ValidationError as error:
+        raise ScenarioError(
+            [
+                f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {problem_text(e)}"
+                for e in error.errors()
+            ]
+        ) from None
 
 
 def solve(
@@ -44,7 +59,7 @@ def solve(
     """
     clock = Clock()
     loaded = load_scenario(scenario, variant, sets)
-    options = _options(
+    options = solver_options(
         loaded, dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed)
     )
     clock.lap("load")
@@ -78,7 +93,7 @@ def solve_all(tasks: list[Task]) -> list[Result]:
             continue
         for i, scenario in zip(members, scenarios, strict=True):
             off = on - {r.id for r in scenario.enabled_rules}
-            options = _options(scenario, tasks[i][1])
+            options = solver_options(scenario, tasks[i][1])
             results[i] = solve_model(m, form, scenario, None, options, relaxed=off, clock=clock)
             clock = Clock()
     return results

@@ -27,6 +27,7 @@ from optimizer.analysis.sweep.store import RunStore
 from optimizer.input.draws import draw, drawn
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import ScenarioLike, load_scenario, set_value, unlogged, validate
+from optimizer.solve.stages import solver_options
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ def sweep(
     base, document = _base(scenario, variant, sets, first)
     if samples and not base.uncertainty:
         raise ScenarioError(["--samples: the scenario has no uncertainty list to draw from"])
+    solver_options(base, options)  # an option out of range: exit 2 before any run
     given = {k: v for k, v in options.items() if v is not None}
     job = Job(document, {**given, "threads": 1}, audit)
     limit = given.get("time_limit", base.solver.time_limit)

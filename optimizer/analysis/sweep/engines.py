@@ -11,10 +11,7 @@ solver's own time limit.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -22,26 +19,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from optimizer.analysis.pool import kill as kill_pool
+from optimizer.analysis.pool import new_pool, starting
 from optimizer.analysis.sweep.runs import Job, Run, failed_row, run_task
 
 POLL = 0.5
 """Seconds between looks at the clock while runs are in flight (for ``run_timeout``)."""
-
-
-def _start_worker(parent: int) -> None:
-    """Leave Ctrl-C to the sweep (it stops the workers), and end with the sweep.
-
-    A sweep killed outright (kill -9) cannot stop its workers: each watches its parent and
-    exits once the parent is gone, instead of finishing a run nobody will store.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 class LocalPool:
@@ -50,8 +33,6 @@ class LocalPool:
     def __init__(self, jobs: int | None = None, run_timeout: float | None = None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.run_timeout = run_timeout
-        # spawn, not fork: a forked child would inherit the parent's HiGHS thread pool
-        self.context = multiprocessing.get_context("spawn")
         self.slots: list[ProcessPoolExecutor | None] = [None] * self.jobs
 
     def __enter__(self) -> LocalPool:
@@ -63,12 +44,7 @@ class LocalPool:
 
     def _slot(self, k: int) -> ProcessPoolExecutor:
         if self.slots[k] is None:
-            self.slots[k] = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=self.context,
-                initializer=_start_worker,
-                initargs=(os.getpid(),),
-            )
+            self.slots[k] = new_pool(1)
         return self.slots[k]
 
     def _stop(self, k: int, kill: bool) -> None:
@@ -76,9 +52,9 @@ class LocalPool:
         if executor is None:
             return
         if kill:
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.kill()  # no public way before Python 3.14's kill_workers()
-        executor.shutdown(wait=not kill, cancel_futures=True)
+            kill_pool(executor)
+        else:
+            executor.shutdown()
 
     def map(self, job: Job, runs: list[Run]) -> Iterator[dict[str, Any]]:
         """Rows of ``runs`` as they finish."""
@@ -88,7 +64,8 @@ class LocalPool:
             for k in set(range(self.jobs)) - {slot for slot, *_ in busy.values()}:
                 if queue:
                     run, attempt = queue.popleft()
-                    future = self._slot(k).submit(run_task, job, run)
+                    with starting():
+                        future = self._slot(k).submit(run_task, job, run)
                     busy[future] = (k, run, attempt, time.monotonic())
             done, _ = wait(busy, timeout=POLL, return_when=FIRST_COMPLETED)
             for future in done:

@@ -153,7 +153,7 @@ def value_at(document: Any, path: str) -> Any:
                 (i for i in document if isinstance(i, dict) and i.get("id") == key), None
             )
         elif isinstance(document, dict):
-            document = document.get(int(key) if key.isdigit() else key)
+            document = document.get(int(key) if key.isascii() and key.isdigit() else key)
         else:
             return None
     return document
