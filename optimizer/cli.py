@@ -35,9 +35,8 @@ from optimizer.analysis.sweep import sweep as run_sweep
 from optimizer.analysis.sweep.store import SweepExistsError
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import DEFAULT_SCENARIO, bundled, load_scenario, read_document
+from optimizer.output.errors import OutputExistsError, ReportError
 from optimizer.output.files import (
-    OutputExistsError,
-    ReportError,
     check_target,
     write_comparison,
     write_ranges,

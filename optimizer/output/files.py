@@ -25,15 +25,8 @@ from models import Scenario
 from optimizer.analysis.compare import Comparison
 from optimizer.analysis.ranges import Ranges
 from optimizer.analysis.stress import StressResult
+from optimizer.output.errors import OutputExistsError
 from optimizer.solve.results import Result
-
-
-class OutputExistsError(Exception):
-    """The output folder exists and holds files; ``--force`` replaces it."""
-
-
-class ReportError(Exception):
-    """The folder is not a result folder, or its report exists and ``force`` was not given."""
 
 
 def _umask() -> int:

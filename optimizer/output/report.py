@@ -34,7 +34,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from models.scenario import supplier_origin
-from optimizer.output.files import ReportError
+from optimizer.output.errors import ReportError
 from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
 from optimizer.solve.results import buyer_kpi
 
