@@ -63,7 +63,7 @@ def read_document(source: str | Path | Mapping) -> dict:
     path = _file(source)
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise ScenarioError([f"{path}: larger than the {MAX_BYTES // 1_000_000} MB limit"])
+            raise ScenarioError([f"{path}: larger than the limit of {MAX_BYTES:,} bytes"])
         text = path.read_text(encoding="utf-8-sig")
         doc = (
             json.loads(text, object_pairs_hook=_unique_keys)
@@ -239,7 +239,7 @@ def format_location(loc: tuple, doc: dict) -> str:
     node: Any = doc
     while items:
         key = items.pop(0)
-        if isinstance(node, int | float) and key == 0:
+        if (isinstance(node, int | float) and key == 0) or key == "[key]":
             continue  # a scalar series is stored as {0: value}: the path is the scalar's
         node = _child(node, key)
         if not (isinstance(key, int) and parts):
