@@ -139,20 +139,20 @@ def test_only_regular_files_are_read(tmp_path):
         assert done.returncode == 2 and "not a regular file" in done.stderr
 
 
+OPTIONS = [
+    (["--mip-gap", "5"], "--mip-gap: must be ≤ 1"),
+    (["--time-limit", "-5"], "--time-limit: must be > 0"),
+    (["--threads", "-1"], "--threads: must be ≥ 1"),
+]
+
+
 @pytest.mark.parametrize(
-    "option, message",
-    [
-        (["--mip-gap", "5"], "--mip-gap: must be ≤ 1"),
-        (["--time-limit", "-5"], "--time-limit: must be > 0"),
-        (["--threads", "-1"], "--threads: must be ≥ 1"),
-    ],
-)
-@pytest.mark.parametrize("command", ["solve", "compare"])
+    "command, option, message",
+    [("solve", *o) for o in OPTIONS] + [("compare", *o) for o in OPTIONS[:2]],
+)  # compare has no --threads: it runs one HiGHS thread per worker
 def test_solver_options_on_the_command_line_are_checked_like_the_file(
     micro, tmp_path, command, option, message
 ):
-    if command == "compare" and option[0] == "--threads":
-        return  # compare sets one HiGHS thread per worker itself
     result = run(command, written(tmp_path, micro()), *option)
     assert result.exit_code == 2 and message in result.output
 
@@ -250,23 +250,31 @@ def _alive(pid: str) -> bool:
     return "\nState:\tZ" not in status
 
 
-def _compare_running(tmp_path):
-    """A compare of europe-2030's variants on two workers, once its workers run."""
+def _compare_running(output=subprocess.PIPE, settle=3.0):
+    """A compare of europe-2030's variants on two workers, ``settle`` s after they appear."""
     command = [sys.executable, "-m", "optimizer.cli", "compare", "europe-2030", "--jobs", "2"]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command, stdout=output, stderr=output, text=True, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    time.sleep(3)  # the workers have imported everything and are solving
+    time.sleep(settle)  # 0: the workers are still importing; 3: they are solving
     return process
 
 
-def test_ctrl_c_stops_compare_at_once_with_exit_130_and_no_worker_traceback(tmp_path):
-    process = _compare_running(tmp_path)
+@pytest.mark.parametrize(
+    "settle, group",
+    [(0.0, True), (3.0, True), (3.0, False)],
+    ids=["while-workers-start", "while-solving", "to-the-command-alone"],
+)
+def test_ctrl_c_stops_compare_at_once_with_exit_130_and_no_worker_traceback(settle, group):
+    process = _compare_running(settle=settle)
     workers = _children(process.pid)
-    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    if group:
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    else:
+        os.kill(process.pid, signal.SIGINT)
     began = time.monotonic()
     _, stderr = process.communicate(timeout=30)
     assert time.monotonic() - began < 2.0
@@ -276,11 +284,11 @@ def test_ctrl_c_stops_compare_at_once_with_exit_130_and_no_worker_traceback(tmp_
     assert not any(map(_alive, workers))
 
 
-def test_kill_9_of_compare_leaves_no_worker_behind(tmp_path):
-    process = _compare_running(tmp_path)
+def test_kill_9_of_compare_leaves_no_worker_behind():
+    process = _compare_running(subprocess.DEVNULL)  # a pipe would wait for orphaned workers
     workers = _children(process.pid)
     process.kill()
-    process.communicate()
+    process.wait()
     deadline = time.monotonic() + 10
     while any(map(_alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.2)
