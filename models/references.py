@@ -265,7 +265,9 @@ def scenario_warnings(scenario: "Scenario", strict: bool = False) -> list[str]:
         for i, buyer in enumerate(scenario.buyers):
             for c, need in buyer.needs.items():
                 if need.source is None and need.estimate is None:
-                    warnings.append(f"buyers[{i}].needs.{c} ({buyer.id}): no source and no estimate")
+                    warnings.append(
+                        f"buyers[{i}].needs.{c} ({buyer.id}): no source and no estimate"
+                    )
     return warnings
 
 

@@ -189,7 +189,7 @@ class Risk(BaseModel):
 
     samples: int = Field(ge=1, le=500)
     """K draws of the ``uncertainty`` list (slips and capacity factors), held in the model."""
-    seed: int = 0
+    seed: int = Field(default=0, ge=0)
     measure: Literal["expected", "cvar"] = "expected"
     """The mean weighted gap over the samples, or its CVaR (the mean of the worst 1 − alpha)."""
     alpha: float = Field(default=0.8, ge=0, lt=1)

@@ -293,3 +293,19 @@ def test_kill_9_of_compare_leaves_no_worker_behind():
     while any(map(_alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(map(_alive, workers))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["stress", "teaching-155", "--seed", "-1", "--samples", "10"], "--seed: must be ≥ 0"),
+        (["compare", "teaching-155", "--jobs", "-3"], "--jobs: must be ≥ 1"),
+        (["ranges", "teaching-155", "--alternatives", "-2"], "--alternatives: must be ≥ 0"),
+        (["ranges", "teaching-155", "--slack", "-1"], "--slack: must be ≥ 0"),
+        (["sweep", "teaching-155", "--vary", "rules.content65.value=0.5", "--run-timeout", "-1"],
+         "--run-timeout: must be > 0"),
+    ],
+)  # fmt: skip
+def test_the_analyses_options_are_checked_by_one_model(args, message):
+    result = run(*args)
+    assert result.exit_code == 2 and message in result.output

@@ -15,9 +15,16 @@ from typing import Any
 import pandas as pd
 
 from models import Scenario
+from models.options import AnalysisOptions
 from models.scenario import supplier_origin
 from optimizer.analysis.pool import pool_of, starting
-from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
+from optimizer.input.load import (
+    BASELINE,
+    ScenarioLike,
+    checked_options,
+    load_scenario,
+    variant_names,
+)
 from optimizer.solve.diagnose import without
 from optimizer.solve.results import Result
 from optimizer.solve.stages import Task, solve_all, solver_options
@@ -202,6 +209,7 @@ def compare(
     ``attribute_rules``, every compared variant's enabled rules are also
     switched off in turn (see ``attribute``). Options are passed to ``solve``.
     """
+    checked_options(AnalysisOptions, {"jobs": jobs})
     base = load_scenario(scenario, sets=sets)
     solver_options(base, options)  # an option out of range: exit 2 before any worker starts
     names = _variants(base, variants)

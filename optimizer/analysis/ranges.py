@@ -28,9 +28,16 @@ import numpy as np
 import pandas as pd
 
 from models import Scenario
+from models.options import AnalysisOptions
 from optimizer.analysis.pool import pool_of, starting
 from optimizer.input.errors import ScenarioError
-from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
+from optimizer.input.load import (
+    BASELINE,
+    ScenarioLike,
+    checked_options,
+    load_scenario,
+    variant_names,
+)
 from optimizer.model.formulation import build_model
 from optimizer.solve.highs import Session, Stage
 from optimizer.solve.results import Result, extract
@@ -341,8 +348,8 @@ def ranges(
     axes out; each builds its own model. Options (``time_limit``, ``mip_gap``,
     ...) are passed to each solve.
     """
-    if slack < 0 or abs_slack < 0:
-        raise ScenarioError([f"--slack {slack}, --abs-slack {abs_slack}: must be ≥ 0"])
+    given = dict(slack=slack, abs_slack=abs_slack, alternatives=alternatives, jobs=jobs)
+    checked_options(AnalysisOptions, given)
     base = load_scenario(scenario, sets=sets)
     solver_options(base, options)  # an option out of range: exit 2 before any worker starts
     names = variant_names(base, variants or [BASELINE])

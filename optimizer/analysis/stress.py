@@ -15,9 +15,16 @@ import numpy as np
 import pandas as pd
 
 from models import Scenario
+from models.options import AnalysisOptions
 from optimizer.input.draws import draw
 from optimizer.input.errors import ScenarioError
-from optimizer.input.load import BASELINE, ScenarioLike, load_scenario, variant_names
+from optimizer.input.load import (
+    BASELINE,
+    ScenarioLike,
+    checked_options,
+    load_scenario,
+    variant_names,
+)
 from optimizer.solve.replay import Replay, replay
 from optimizer.solve.results import MET, Result
 from optimizer.solve.stages import solve
@@ -128,6 +135,7 @@ def stress(
     """
     if samples < 1:
         raise ScenarioError([f"--samples {samples}: must be ≥ 1"])
+    checked_options(AnalysisOptions, {"seed": seed})
     base = load_scenario(scenario, sets=sets)
     names = variant_names(base, [BASELINE, *base.variants] if variants is None else variants)
     summary, met, first, gaps, plans = [], [], [], [], {}

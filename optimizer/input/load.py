@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML, YAMLError
 
 from models import Scenario
@@ -285,6 +285,23 @@ def problem_text(error: Any) -> str:
         k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()
     }
     return template.format(**context)
+
+
+def checked_options(model: type[BaseModel], options: dict[str, Any]) -> Any:
+    """``options`` validated by ``model``; out of range, a ``ScenarioError`` naming each option.
+
+    The command line and the Python functions share the models' ranges
+    (``SolverOptions``, ``AnalysisOptions``): ``--mip-gap: must be ≤ 1``.
+    """
+    try:
+        return model.model_validate(options)
+    except ValidationError as error:
+        raise ScenarioError(
+            [
+                f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {problem_text(e)}"
+                for e in error.errors()
+            ]
+        ) from None
 
 
 def validate(doc: dict) -> Scenario:

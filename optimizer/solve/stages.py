@@ -11,11 +11,9 @@ import time
 from typing import Any
 
 import pyomo.environ as pyo
-from pydantic import ValidationError
 
 from models import Scenario, SolverOptions
-from optimizer.input.errors import ScenarioError
-from optimizer.input.load import ScenarioLike, load_scenario, problem_text
+from optimizer.input.load import ScenarioLike, checked_options, load_scenario
 from optimizer.model.formulation import build_model, primary_cap, start_from_nothing
 from optimizer.solve.diagnose import explain, summary, without
 from optimizer.solve.highs import INFEASIBLE, Session, Stage
@@ -30,15 +28,7 @@ def solver_options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptio
         ScenarioError: an override out of range, named as its command-line option.
     """
     given = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return SolverOptions.model_validate({**scenario.solver.model_dump(), **given})
-    except ValidationError as error:
-        raise ScenarioError(
-            [
-                f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {problem_text(e)}"
-                for e in error.errors()
-            ]
-        ) from None
+    return checked_options(SolverOptions, {**scenario.solver.model_dump(), **given})
 
 
 def solve(

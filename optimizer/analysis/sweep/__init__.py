@@ -20,13 +20,21 @@ from typing import Any
 import pandas as pd
 
 from models import Scenario
+from models.options import AnalysisOptions
 from optimizer.analysis.sweep.breakpoints import search, table
 from optimizer.analysis.sweep.engines import open_engine
 from optimizer.analysis.sweep.runs import Job, Run, make_run, parse_range, parse_vary, value_at
 from optimizer.analysis.sweep.store import RunStore
 from optimizer.input.draws import draw, drawn
 from optimizer.input.errors import ScenarioError
-from optimizer.input.load import ScenarioLike, load_scenario, set_value, unlogged, validate
+from optimizer.input.load import (
+    ScenarioLike,
+    checked_options,
+    load_scenario,
+    set_value,
+    unlogged,
+    validate,
+)
 from optimizer.solve.stages import solver_options
 
 log = logging.getLogger(__name__)
@@ -229,9 +237,11 @@ def sweep(
     Raises:
         ScenarioError: an invalid scenario or sweep definition (before any solve).
     """
+    given = dict(jobs=jobs, samples=samples, seed=seed, tolerance=tolerance)
+    checked_options(AnalysisOptions, given | dict(share_step=share_step, run_timeout=run_timeout))
     grid = _grid(vary)
     bisect = parse_range(breakpoints) if isinstance(breakpoints, str) else breakpoints
-    problems = _definition_problems(grid, samples, bisect, engine, tolerance, share_step)
+    problems = _definition_problems(grid, samples, bisect, engine)
     if problems:
         raise ScenarioError(problems)
     paths = [bisect[0]] if bisect else list(grid)
@@ -281,20 +291,12 @@ def sweep(
     return result
 
 
-def _definition_problems(
-    grid: dict, samples: int, bisect, engine: str, tolerance: float | None, share_step: float
-) -> list[str]:
+def _definition_problems(grid: dict, samples: int, bisect, engine: str) -> list[str]:
     problems = []
-    if tolerance is not None and not tolerance > 0:
-        problems.append("--tolerance: must be > 0")
-    if not share_step >= 0:
-        problems.append("--share-step: must be ≥ 0")
     if not (grid or samples or bisect):
         problems.append("a sweep needs --vary, --samples or --breakpoints")
     if bisect and (grid or samples):
         problems.append("--breakpoints searches one parameter: not with --vary or --samples")
-    if samples < 0:
-        problems.append("--samples: must be ≥ 0")
     if engine not in ENGINES:
         problems.append(f"--engine {engine}: must be one of {', '.join(ENGINES)}")
     if engine == "dask" and importlib.util.find_spec("distributed") is None:
