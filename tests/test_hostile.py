@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import alive, children
 from typer.testing import CliRunner
 
 from optimizer.cli import app
@@ -237,19 +238,6 @@ def test_stale_staging_folders_of_a_killed_run_are_removed(micro, tmp_path):
     assert not stale.exists() and (tmp_path / "out" / "manifest.json").is_file()
 
 
-def _children(pid: int) -> list[str]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return found.stdout.split()
-
-
-def _alive(pid: str) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" not in status
-
-
 def _compare_running(output=subprocess.PIPE, settle=3.0):
     """A compare of europe-2030's variants on two workers, ``settle`` s after they appear."""
     command = [sys.executable, "-m", "optimizer.cli", "compare", "europe-2030", "--jobs", "2"]
@@ -257,7 +245,7 @@ def _compare_running(output=subprocess.PIPE, settle=3.0):
         command, stdout=output, stderr=output, text=True, start_new_session=True
     )
     deadline = time.monotonic() + 60
-    while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+    while len(children(process.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(settle)  # 0: the workers are still importing; 3: they are solving
     return process
@@ -270,7 +258,7 @@ def _compare_running(output=subprocess.PIPE, settle=3.0):
 )
 def test_ctrl_c_stops_compare_at_once_with_exit_130_and_no_worker_traceback(settle, group):
     process = _compare_running(settle=settle)
-    workers = _children(process.pid)
+    workers = children(process.pid)
     if group:
         os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
     else:
@@ -281,18 +269,18 @@ def test_ctrl_c_stops_compare_at_once_with_exit_130_and_no_worker_traceback(sett
     assert process.returncode == 130 and "interrupted" in stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     time.sleep(0.5)
-    assert not any(map(_alive, workers))
+    assert not any(map(alive, workers))
 
 
 def test_kill_9_of_compare_leaves_no_worker_behind():
     process = _compare_running(subprocess.DEVNULL)  # a pipe would wait for orphaned workers
-    workers = _children(process.pid)
+    workers = children(process.pid)
     process.kill()
     process.wait()
     deadline = time.monotonic() + 10
-    while any(map(_alive, workers)) and time.monotonic() < deadline:
+    while any(map(alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(map(_alive, workers))
+    assert not any(map(alive, workers))
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from processes import alive, children
 from typer.testing import CliRunner
 
 from optimizer import sweep
@@ -59,15 +59,6 @@ def content_micro(micro, **overrides):
         ],
         **overrides,
     )
-
-
-def alive(pid: str) -> bool:
-    """Whether a process runs (a zombie waiting to be reaped has ended)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" not in status
 
 
 def comparable(runs: pd.DataFrame) -> pd.DataFrame:
@@ -210,14 +201,14 @@ def test_a_killed_sweep_resumes_with_every_run_exactly_once(micro, tmp_path):
     deadline = time.monotonic() + 120
     while len(list((out / "runs").glob("*.parquet"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    workers = children(process.pid)
     process.kill()  # kill -9 of the sweep alone, mid-run
     process.wait()
     # its workers notice and end too (within a second or two), rather than run on orphaned
     deadline = time.monotonic() + 30
-    while any(map(alive, workers.stdout.split())) and time.monotonic() < deadline:
+    while any(map(alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(map(alive, workers.stdout.split()))
+    assert not any(map(alive, workers))
     kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
     assert 3 <= len(kept) < 20
     resumed = subprocess.run(
