@@ -256,7 +256,7 @@ def scenario_warnings(scenario: "Scenario", strict: bool = False) -> list[str]:
             selection = getattr(rule, key, None)
             if isinstance(selection, Filter) and not scenario.select(selection):
                 warnings.append(f"rules[{i}] ({rule.id}).{key}: selects no system")
-    warnings += _span_warnings(scenario)
+    warnings += span_warnings(scenario)
     if strict:
         for key in ("capabilities", "systems", "budgets"):
             for i, entity in enumerate(getattr(scenario, key)):
@@ -294,7 +294,7 @@ def _coefficients(scenario: "Scenario") -> list[tuple[str, float]]:
     return [(path, abs(v)) for path, v in found if v]
 
 
-def _span_warnings(scenario: "Scenario") -> list[str]:
+def span_warnings(scenario: "Scenario") -> list[str]:
     """A warning when the coefficients span more than the solver handles well."""
     found = _coefficients(scenario)
     if not found:

@@ -297,3 +297,15 @@ def test_kill_9_of_compare_leaves_no_worker_behind():
 def test_the_analyses_options_are_checked_by_one_model(args, message):
     result = run(*args)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_solver_failure_names_the_numbers_that_span_too_much(micro, monkeypatch):
+    from optimizer import solve
+    from optimizer.solve import stages
+    from optimizer.solve.highs import Stage
+
+    failed = [Stage("error", None, None, "HiGHS stopped: kUnknown")]
+    monkeypatch.setattr(stages, "run_stages", lambda *args: failed)
+    result = solve(micro(system={"unit_cost": 1e-6}, budget={"amount": 1e5}))
+    assert result.status == "error"
+    assert result.message.startswith("HiGHS stopped: kUnknown; budgets[0].amount: 100000 is")

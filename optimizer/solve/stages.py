@@ -13,6 +13,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from models import Scenario, SolverOptions
+from models.references import span_warnings
 from optimizer.input.load import ScenarioLike, checked_options, load_scenario
 from optimizer.model.formulation import build_model, primary_cap, start_from_nothing
 from optimizer.solve.diagnose import explain, summary, without
@@ -143,6 +144,8 @@ def solve_model(
         result.conflicts = explain(scenario, options)
         result.message = summary(result.conflicts)
         clock.lap("diagnose")
+    if result.status == "error":  # the likeliest cause a user can fix, with its paths
+        result.message = "; ".join([result.message, *span_warnings(scenario)])
     result.timings = clock.timings()
     return result
 
