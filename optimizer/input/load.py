@@ -103,11 +103,12 @@ def _file(source: str | Path) -> Path:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
-    keys = [k for k, _ in pairs]
-    twice = sorted({k for k in keys if keys.count(k) > 1})
-    if twice:
-        raise ValueError(f"duplicate key {twice[0]!r}")
-    return dict(pairs)
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f"duplicate key {twice!r}")
+    return document
 
 
 def _checked(doc: Any) -> Any:
