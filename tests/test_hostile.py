@@ -238,11 +238,22 @@ def test_stale_staging_folders_of_a_killed_run_are_removed(micro, tmp_path):
     assert not stale.exists() and (tmp_path / "out" / "manifest.json").is_file()
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: the test runner itself may run with it ignored
+    (a background job of a non-interactive shell), which its children would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _compare_running(output=subprocess.PIPE, settle=3.0):
     """A compare of europe-2030's variants on two workers, ``settle`` s after they appear."""
     command = [sys.executable, "-m", "optimizer.cli", "compare", "europe-2030", "--jobs", "2"]
     process = subprocess.Popen(
-        command, stdout=output, stderr=output, text=True, start_new_session=True
+        command,
+        stdout=output,
+        stderr=output,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
     )
     deadline = time.monotonic() + 60
     while len(children(process.pid)) < 2 and time.monotonic() < deadline:

@@ -1,9 +1,9 @@
 """Worker processes for the analyses: spawned, quiet on Ctrl-C, gone with their parent.
 
 Every pool here starts its workers with spawn (a forked child would inherit the parent's
-HiGHS thread pool) and with SIGINT ignored, so a Ctrl-C reaches only the parent, which
-kills the workers at once instead of waiting for their solves, and nothing prints a
-worker's traceback. A worker also watches its parent and exits when the parent is gone
+HiGHS thread pool) and with SIGINT blocked, then ignored, so a Ctrl-C reaches only the
+parent, which kills the workers at once instead of waiting for their solves, and nothing
+prints a worker's traceback. A worker also watches its parent and exits when the parent is gone
 (a ``kill -9`` of the command leaves no worker behind).
 """
 
@@ -40,19 +40,18 @@ def new_pool(workers: int) -> ProcessPoolExecutor:
 
 @contextmanager
 def starting() -> Iterator[None]:
-    """Hold Ctrl-C off while submitting: the workers spawned meanwhile start ignoring it.
+    """Block Ctrl-C in this thread while submitting: workers spawned meanwhile inherit it.
 
-    A signal disposition set to "ignore" survives the exec of a spawned child, and Python
-    keeps it, so a Ctrl-C during a worker's start (its imports) prints nothing there.
+    A spawned child starts with the signal mask of the thread that forked it, through the
+    exec, so a Ctrl-C during a worker's start (its imports) never reaches it. The command
+    loses nothing: a Ctrl-C meanwhile is delivered when the block ends (or at once to
+    another of its threads).
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def kill(pool: ProcessPoolExecutor) -> None:
