@@ -330,3 +330,14 @@ def test_a_solver_failure_names_the_numbers_that_span_too_much(micro, monkeypatc
     result = solve(micro(system={"unit_cost": 1e-6}, budget={"amount": 1e5}))
     assert result.status == "error"
     assert result.message.startswith("HiGHS stopped: kUnknown; budgets[0].amount: 100000 is")
+
+
+def test_a_mapping_nested_thousands_deep_from_python():
+    from optimizer import ScenarioError, load_scenario
+
+    document = inner = {}
+    for _ in range(3000):
+        inner["a"] = {}
+        inner = inner["a"]
+    with pytest.raises(ScenarioError, match=f"nested deeper than {MAX_DEPTH}"):
+        load_scenario(document)

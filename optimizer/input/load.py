@@ -46,6 +46,11 @@ def _yaml() -> YAML:
     return YAML(typ="safe", pure=True)  # YAML 1.2: `NO` stays Norway
 
 
+def read_value(text: str) -> Any:
+    """One value written as YAML (``0.5``, ``true``, ``{2026: 10}``), as ``--set`` reads it."""
+    return _yaml().load(io.StringIO(text))
+
+
 def bundled() -> dict[str, Path]:
     """The bundled scenarios by name."""
     folder = resources.files("scenarios")
@@ -59,7 +64,7 @@ def read_document(source: str | Path | Mapping) -> dict:
     byte-order mark is allowed, and a JSON key given twice is refused (as in YAML).
     """
     if isinstance(source, Mapping):
-        return _checked(copy.deepcopy(dict(source)))
+        return copy.deepcopy(_checked(dict(source)))  # checked first: a copy recurses
     path = _file(source)
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -190,7 +195,7 @@ def apply_set(doc: dict, assignment: str) -> dict:
             [f"--set {assignment}: expected PATH=VALUE, e.g. rules.safe65.value=0.5"]
         )
     try:
-        value = _yaml().load(io.StringIO(text))
+        value = read_value(text)
     except (YAMLError, RecursionError) as error:
         raise ScenarioError([f"--set {assignment}: the value is not valid YAML: {error}"]) from None
     problems = shape_problems(value)

@@ -11,7 +11,6 @@ Dask workers.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import time
@@ -19,11 +18,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml import YAMLError
 
 from optimizer.input.draws import apply_draw
 from optimizer.input.errors import ScenarioError
-from optimizer.input.load import set_value, validate
+from optimizer.input.load import read_value, set_value, validate
 from optimizer.solve.stages import solve
 
 SOLVER_TIME = ("stage1", "stage2")
@@ -92,8 +91,8 @@ def make_run(
 
 def _value(text: str, where: str) -> Any:
     try:
-        return YAML(typ="safe", pure=True).load(io.StringIO(text))
-    except YAMLError as error:
+        return read_value(text)
+    except (YAMLError, RecursionError) as error:
         raise ScenarioError([f"{where}: {text!r} is not a valid value: {error}"]) from None
 
 
