@@ -1,6 +1,6 @@
 """Three 0/1 knapsack instances with published optima (Pisinger 2005), solved as scenarios.
 
-The mapping is the one in ``shared/external/knapsack/README.md``: one year;
+The mapping is the one in ``tests/data/knapsack/README.md``: one year;
 one capability with weight 1 and requirement R = Σ profit; one system per
 item (unit_cost = weight, contributes = profit, lead_time 0, capacity 1, in
 service, integer); one budget of the instance's capacity. The optimal weighted
@@ -11,19 +11,13 @@ from pathlib import Path
 
 import pytest
 
-KNAPSACK = Path(__file__).resolve().parents[2] / "shared" / "external" / "knapsack"
+KNAPSACK = Path(__file__).parent / "data" / "knapsack"
 
 INSTANCES = {
     "knapPI_1_100_1000_1": 9147,  # uncorrelated
     "knapPI_2_100_1000_1": 1514,  # weakly correlated
     "knapPI_3_100_1000_1": 2397,  # strongly correlated
 }
-
-pytestmark = pytest.mark.skipif(
-    not KNAPSACK.is_dir(),
-    reason=f"knapsack instances not found at {KNAPSACK} (shared/ must sit beside the repo)",
-)
-
 
 def read_instance(path: Path) -> tuple[list[tuple[int, int]], int]:
     """Items as (profit, weight), and the capacity: n, then n lines `profit weight`, then C."""
