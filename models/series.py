@@ -16,6 +16,8 @@ def _to_mapping(value: Any) -> Any:
         return value  # let pydantic reject it with its own message
     if isinstance(value, int | float):
         return {SCALAR_KEY: value}
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a number or a {{year: number}} mapping, not {value!r:.40}")
     return value
 
 

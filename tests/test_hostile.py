@@ -66,7 +66,7 @@ def test_an_id_that_is_a_mapping_inside_a_patch(micro, tmp_path):
 def test_a_set_path_with_a_digit_that_is_not_ascii(micro, tmp_path):
     result = run("solve", written(tmp_path, micro()), "--set", "budgets.money.amount.²=5")
     assert result.exit_code == 2
-    assert "\nbudgets[0].amount.²: Input should be a valid integer" in result.output
+    assert "\nbudgets[0].amount.²: must be a whole number, not '²'" in result.output
 
 
 def test_a_file_name_longer_than_the_file_system_allows():

@@ -147,6 +147,27 @@ def test_set_with_unknown_id_or_bad_syntax_is_an_error():
     assert "expected PATH=VALUE" in problems_of(small_doc(), sets=["rules.safe65.value"])[0]
 
 
+@pytest.mark.parametrize(
+    ("assignment", "problem"),
+    [
+        (
+            "budgets.national.amount=abc",
+            "budgets[0].amount: must be a number or a {year: number} mapping, not 'abc'",
+        ),
+        (
+            "budgets.national.amount=[1, 2]",
+            "budgets[0].amount: must be a number or a {year: number} mapping, not [1, 2]",
+        ),
+        ("systems.patriot.lead_time=1.5", "systems[0].lead_time: must be a whole number, not 1.5"),
+        ("systems.patriot.itar=maybe", "systems[0].itar: must be true or false, not 'maybe'"),
+        ("systems.patriot.contributes=abc", "systems[0].contributes: must be a mapping, not 'abc'"),
+        ("systems.patriot.tags=abc", "systems[0].tags: must be a list, not 'abc'"),
+    ],
+)
+def test_a_set_value_of_the_wrong_type_says_what_was_expected(assignment, problem):
+    assert problems_of(small_doc(), sets=[assignment]) == [problem]
+
+
 def test_unknown_key_is_an_error_with_its_path():
     doc = small_doc()
     doc["systems"][0]["unit_costs"] = 5

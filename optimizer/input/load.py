@@ -281,9 +281,29 @@ MESSAGES = {
     "string_pattern_mismatch": "must be lowercase letters, digits, '_' or '-'",
 }
 
+# Wrong types say what was expected and what was given (``must be a number, not 'abc'``).
+EXPECTED = {
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+}
+
 
 def problem_text(error: Any) -> str:
     """A pydantic error's message as this project words it (``must be ≥ 0``)."""
+    if error["type"] in EXPECTED:
+        given = repr(error.get("input"))
+        given = given if len(given) <= 40 else given[:37] + "..."
+        return f"must be {EXPECTED[error['type']]}, not {given}"
     template = MESSAGES.get(error["type"])
     if template is None:
         return error["msg"].removeprefix("Value error, ")
