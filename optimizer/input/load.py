@@ -22,6 +22,7 @@ from models import Scenario
 from models.references import ENTITY_LISTS, reference_problems
 from optimizer.input.errors import ScenarioError
 from optimizer.input.limits import MAX_BYTES, MAX_DEPTH, check, shape_problems
+from optimizer.input.workbook import Cells, read_workbook
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +59,25 @@ def bundled() -> dict[str, Path]:
 
 
 def read_document(source: str | Path | Mapping) -> dict:
-    """The raw document from a mapping, a YAML/JSON file, or a bundled name.
+    """The raw document from a mapping, a YAML/JSON file or workbook, or a bundled name.
 
     A file must be a regular file within the size limit (``optimizer.input.limits``); a
     byte-order mark is allowed, and a JSON key given twice is refused (as in YAML).
     """
+    return read_located(source)[0]
+
+
+def read_located(source: str | Path | Mapping) -> tuple[dict, Cells | None]:
+    """The raw document, and for a workbook where each value came from (else None)."""
     if isinstance(source, Mapping):
-        return copy.deepcopy(_checked(dict(source)))  # checked first: a copy recurses
+        return copy.deepcopy(_checked(dict(source))), None  # checked first: a copy recurses
     path = _file(source)
+    if path.stat().st_size > MAX_BYTES:
+        raise ScenarioError([f"{path}: larger than the limit of {MAX_BYTES:,} bytes"])
+    if path.suffix.lower() == ".xlsx":
+        doc, cells = read_workbook(path)
+        return _checked(doc), cells
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ScenarioError([f"{path}: larger than the limit of {MAX_BYTES:,} bytes"])
         text = path.read_text(encoding="utf-8-sig")
         doc = (
             json.loads(text, object_pairs_hook=_unique_keys)
@@ -81,7 +90,7 @@ def read_document(source: str | Path | Mapping) -> dict:
         raise ScenarioError([f"{path}: cannot be read: {error}"]) from None
     if not isinstance(doc, dict):
         raise ScenarioError([f"{path}: the document must be a mapping of keys to values"])
-    return _checked(doc)
+    return _checked(doc), None
 
 
 def _file(source: str | Path) -> Path:
@@ -356,11 +365,17 @@ def load_scenario(
     ``None`` loads the bundled default. The variant's patch is applied first,
     then each ``--set`` assignment.
     """
+    cells = None
     if isinstance(scenario, Scenario):
         doc = scenario.model_dump(by_alias=True, exclude_none=True)
     else:
-        doc = read_document(DEFAULT_SCENARIO if scenario is None else scenario)
-    doc = apply_variant(doc, variant)
-    for assignment in sets or []:
-        doc = apply_set(doc, assignment)
-    return validate(doc)
+        doc, cells = read_located(DEFAULT_SCENARIO if scenario is None else scenario)
+    try:
+        doc = apply_variant(doc, variant)
+        for assignment in sets or []:
+            doc = apply_set(doc, assignment)
+        return validate(doc)
+    except ScenarioError as error:
+        if cells is None:
+            raise
+        raise ScenarioError([cells.locate(p) for p in error.problems]) from None

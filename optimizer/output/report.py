@@ -18,8 +18,6 @@ import html
 import io
 import json
 import math
-import os
-import uuid
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +33,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from models.scenario import supplier_origin
 from optimizer.output.errors import ReportError
+from optimizer.output.files import write_atomic
 from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
 from optimizer.solve.results import buyer_kpi
 
@@ -1112,17 +1111,6 @@ def _version() -> str:
 
 
 # Writing -------------------------------------------------------------------------------------
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write ``content`` to a temporary name beside ``path``, then rename it onto ``path``."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def write_report(folder: Path, force: bool = False) -> Path:
