@@ -74,7 +74,9 @@ class Format(StrEnum):
 
 ScenarioArg = Annotated[
     str | None,
-    typer.Argument(help=f"A YAML/JSON file or a bundled name (default: {DEFAULT_SCENARIO})."),
+    typer.Argument(
+        help=f"A YAML/JSON file, an .xlsx workbook or a bundled name (default: {DEFAULT_SCENARIO})."
+    ),
 ]
 VariantOpt = Annotated[
     str | None, typer.Option("--variant", "-v", help="A variant of the scenario.")
@@ -169,7 +171,9 @@ def solve(
 @app.command()
 @_exit_codes
 def validate(
-    scenario: Annotated[str, typer.Argument(help="A YAML/JSON file or a bundled name.")],
+    scenario: Annotated[
+        str, typer.Argument(help="A YAML/JSON file, an .xlsx workbook or a bundled name.")
+    ],
     variant: VariantOpt = None,
     set_: SetOpt = None,
     strict: Annotated[bool, typer.Option(help="Also warn about figures without a source.")] = False,
@@ -182,6 +186,20 @@ def validate(
         f"{len(loaded.systems)} systems, {len(loaded.budgets)} budgets, "
         f"{len(loaded.rules)} rules, {len(loaded.variants)} variants)"
     )
+
+
+@app.command()
+@_exit_codes
+def convert(
+    source: Annotated[str, typer.Argument(help="A YAML/JSON file, a workbook or a bundled name.")],
+    target: Annotated[Path, typer.Argument(help="The file to write: .yaml, .json or .xlsx.")],
+    force: Annotated[bool, typer.Option(help="Replace an existing TARGET.")] = False,
+) -> None:
+    """Convert a scenario between YAML, JSON and an Excel workbook, without loss."""
+    from optimizer.output.convert import convert as run_convert  # openpyxl only when asked
+
+    loaded = run_convert(source, target, force)
+    out.print(f"{loaded.name}: written to {target}")
 
 
 @app.command()
