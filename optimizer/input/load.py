@@ -117,6 +117,12 @@ def _file(source: str | Path) -> Path:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object as YAML reads it: a key given twice refused, year keys as numbers.
+
+    JSON keys are text; ``"2026"`` is read as the year 2026, as YAML reads ``2026:``, so that
+    a variant's patch of a series merges onto the series' years.
+    """
+    pairs = [(int(k) if k.isascii() and k.isdigit() else k, v) for k, v in pairs]
     document = dict(pairs)
     if len(document) < len(pairs):
         seen: set[str] = set()

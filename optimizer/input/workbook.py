@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -199,9 +200,10 @@ def sheets_of(doc: dict) -> dict[str, tuple[list[str], list[list[Any]]]]:
         sheets["patches"] = (
             ["variant", "path", "value"],
             [
-                [k, *row]
-                for k, body in variants.items()
-                for row in _patch_rows(body.get("patch") or {})
+                [name, *row]
+                for name, body in variants.items()
+                if body.get("patch")
+                for row in _patch_rows(body["patch"])
             ],
         )
     return sheets
@@ -299,7 +301,7 @@ def workbook_bytes(doc: dict) -> bytes:
             width = max([len(str(title))] + [len(str(r[index - 1] or "")) for r in rows[:200]])
             sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 6) + 2, 60)
         for cell in sheet[1]:
-            cell.font = cell.font.copy(bold=True)
+            cell.font = Font(bold=True)
     _add_choices(book)
     content = io.BytesIO()
     book.save(content)
@@ -471,6 +473,8 @@ class _Reader:
                 if number == 1:
                     continue
                 try:
+                    if name is None or path is None:
+                        raise ValueError("give a variant, a path and a value")
                     if isinstance(value, str):
                         value = _read_flow(value)
                     patch = variants.setdefault(str(name), {}).setdefault("patch", {})
