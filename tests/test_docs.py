@@ -47,7 +47,7 @@ def test_python_examples_run_in_order(page):
 @pytest.mark.parametrize("line", usage_lines())
 def test_usage_lines_run(line, tmp_path):
     args = shlex.split(line)[1:]
-    args = [str(tmp_path / "out") if a == "results/" else a for a in args]
+    args = [str(tmp_path / "out" / a[8:]) if a.startswith("results/") else a for a in args]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
 
