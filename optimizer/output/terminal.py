@@ -1,12 +1,14 @@
 """Results and comparisons printed for people (rich tables) and for scripts (JSON, CSV)."""
 
+import copy
+import dataclasses
 import json
 import math
 from typing import Any
 
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.table import Column, Table
 
 from optimizer.analysis.compare import Comparison, better
 from optimizer.analysis.ranges import Ranges
@@ -15,6 +17,121 @@ from optimizer.analysis.sweep import Sweep
 from optimizer.input.load import BASELINE
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
 from optimizer.solve.results import Result, split_by_buyer
+
+FREE_TEXT_WIDTH = 20
+"""A free-text column (``overflow="fold"``) wraps between words, but gets this many
+characters when it has that much to say, so that it does not become a column of single words."""
+
+
+def _needed(console: Console, column: Column) -> int:
+    """The narrowest ``column`` can be without cutting a word.
+
+    Its header may wrap between words; its cells (names, values) only if it holds free text.
+    """
+    header = console.measure(column.header).minimum
+    cells = [console.measure(cell) for cell in column.cells]
+    if column.overflow == "fold":
+        longest = max((cell.maximum for cell in cells), default=0)
+        return max([header, min(longest, FREE_TEXT_WIDTH), *(cell.minimum for cell in cells)])
+    return max([header, *(cell.maximum for cell in cells)])
+
+
+def _natural(console: Console, column: Column) -> int:
+    """The width ``column`` takes when nothing wraps."""
+    return max(console.measure(cell).maximum for cell in [column.header, *column.cells])
+
+
+def _width(widths: list[int]) -> int:
+    """A table's width with rich's default box: per column, a space either side and a line."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _share_out(keys: list[int], values: list[int], room: int) -> list[list[int]]:
+    """The positions of ``values`` in each panel: in order, as many as fit beside ``keys``."""
+    panels: list[list[int]] = [[]]
+    for position, width in enumerate(values):
+        shown = [values[p] for p in panels[-1]]
+        if shown and _width([*keys, *shown, width]) > room:
+            panels.append([])
+        panels[-1].append(position)
+    return panels
+
+
+def _evenly(count: int, panels: int) -> list[list[int]]:
+    """Positions ``0 … count - 1`` in ``panels`` runs whose lengths differ by one at most."""
+    size, longer = divmod(count, panels)
+    runs, start = [], 0
+    for run in range(panels):
+        end = start + size + (run < longer)
+        runs.append(list(range(start, end)))
+        start = end
+    return runs
+
+
+def fit(table: Table, console: Console, keep: int = 1) -> list[Table]:
+    """``table`` split into panels as wide as ``console`` at most, no name cut short.
+
+    The first ``keep`` columns name the rows and repeat in every panel; the others are shared
+    out in order, each at its ``_needed`` width, over as few panels as fit, spread evenly when
+    the widths allow (no stub of a last panel). Only free-text columns (``overflow="fold"``)
+    wrap their cells. rich alone would shorten every column to fit ("robust-du…"). A table
+    that fits is returned as it is.
+    """
+    natural = [_natural(console, column) for column in table.columns]
+    if _width(natural) <= console.width or len(table.columns) <= keep:
+        return [table]
+    needed = [_needed(console, column) for column in table.columns]
+    keys, values = needed[:keep], needed[keep:]
+    panels = _share_out(keys, values, console.width)
+    count = len(panels)
+    even = _evenly(len(values), count)
+    if all(_width([*keys, *(values[p] for p in run)]) <= console.width for run in even):
+        panels = even
+    parts = []
+    for number, positions in enumerate(panels, 1):
+        shown = [*range(keep), *(keep + p for p in positions)]
+        part = _panel(table, shown, _widths(table, shown, natural, needed, console.width))
+        if count > 1:
+            part.title = f"{table.title or ''} ({number} of {count})".lstrip()
+            part.caption = table.caption if number == count else None
+        parts.append(part)
+    return parts
+
+
+def _widths(
+    table: Table, shown: list[int], natural: list[int], needed: list[int], room: int
+) -> list[int] | None:
+    """The widths to fix for the columns ``shown`` of ``table``, if any.
+
+    None if they fit as they are; their natural widths if wrapping free text is enough;
+    else their ``_needed`` widths (headers wrap too).
+    """
+    if _width([natural[i] for i in shown]) <= room:
+        return None
+    free = [table.columns[i].overflow == "fold" for i in shown]
+    relaxed = [needed[i] if f else natural[i] for i, f in zip(shown, free, strict=True)]
+    return natural if _width(relaxed) <= room else needed
+
+
+def _panel(table: Table, shown: list[int], widths: list[int] | None) -> Table:
+    """The columns ``shown`` of ``table``; with ``widths``, those of all but free text fixed.
+
+    A fixed width stops rich shrinking a name to fit (free text takes what is left); a
+    header wraps between words instead.
+    """
+    part = copy.copy(table)  # title, box and styles; in rich, rows hold no cells
+    part.columns = []
+    for index, position in enumerate(shown):
+        column = table.columns[position]
+        if widths is not None and column.overflow != "fold":
+            column = dataclasses.replace(column, width=widths[position])
+        part.columns.append(dataclasses.replace(column, _index=index))
+    return part
+
+
+def _fitted(console: Console, *tables: tuple[Table, int]) -> list[Table]:
+    """Each ``(table, keep)`` fitted to ``console`` (see ``fit``), in order."""
+    return [part for table, keep in tables for part in fit(table, console, keep)]
 
 
 def _coloured(name: str, change: float) -> str:
@@ -103,7 +220,7 @@ def attribution_table(attribution: pd.DataFrame) -> Table:
             _coloured("weighted_gap", row.get("weighted_gap", math.nan)),
             kpi_change_text("total_spend", row.get("total_spend", math.nan)),
             kpi_change_text("spend_share.eu", row.get("spend_share.eu", math.nan)),
-            ", ".join(delays) or "–",
+            "\n".join(delays) or "–",  # one a line: a list that wraps mid-item reads badly
         )
     return table
 
@@ -145,18 +262,27 @@ def print_comparison(comparison: Comparison, fmt: str, console: Console) -> None
     elif fmt == "csv":
         print(comparison.kpis.rename_axis("kpi").to_csv(), end="")
     else:
-        console.print(kpi_table(comparison))
-        if comparison.scenario.buyers:
-            console.print(buyer_comparison_table(comparison))
-            base = comparison.results[BASELINE]
-            if base.has_plan:
-                console.print(allocation_table(base.allocations, "Contested lines (baseline)"))
-        if not comparison.attribution.empty:
-            console.print(attribution_table(comparison.attribution))
-        if not comparison.ranges.empty:
-            console.print(
-                ranges_table(comparison.scenario.name, comparison.ranges, "near the best gap")
-            )
+        for table in comparison_tables(comparison, console):
+            console.print(table)
+
+
+def comparison_tables(comparison: Comparison, console: Console) -> list[Table]:
+    """The KPIs, by buyer and the contested lines (with buyers), rule costs and ranges.
+
+    Each fitted to ``console``'s width: panels of variants, each repeating the row names.
+    """
+    tables = [(kpi_table(comparison), 1)]
+    if comparison.scenario.buyers:
+        tables.append((buyer_comparison_table(comparison), 2))
+        base = comparison.results[BASELINE]
+        if base.has_plan:
+            tables.append((allocation_table(base.allocations, "Contested lines (baseline)"), 1))
+    if not comparison.attribution.empty:
+        tables.append((attribution_table(comparison.attribution), 2))
+    if not comparison.ranges.empty:
+        name = comparison.scenario.name
+        tables.append((ranges_table(name, comparison.ranges, "near the best gap"), 2))
+    return _fitted(console, *tables)
 
 
 def print_result(result: Result, fmt: str, console: Console, errors: Console) -> None:
@@ -168,7 +294,7 @@ def print_result(result: Result, fmt: str, console: Console, errors: Console) ->
     elif fmt == "csv":
         print(result.kpis.rename_axis("kpi").reset_index(name="value").to_csv(index=False), end="")
     else:
-        for table in result_tables(result):
+        for table in result_tables(result, console):
             console.print(table)
     if not result.has_plan:
         print_why(result, errors)
@@ -182,8 +308,8 @@ def print_why(result: Result, errors: Console, prefix: str = "") -> None:
         errors.print(line, markup=False, highlight=False)
 
 
-def result_tables(result: Result) -> list[Any]:
-    """The status line, the KPIs, and the orders summed by system."""
+def result_tables(result: Result, console: Console) -> list[RenderableType]:
+    """The status line, the KPIs, and the orders summed by system, fitted to ``console``."""
     head = f"[bold]{result.scenario.name}[/] ({result.variant or 'baseline'}): {result.status}"
     if not result.has_plan:
         return [head]
@@ -221,8 +347,17 @@ def result_tables(result: Result) -> list[Any]:
             f"{row.arrives}–{row.ends}",
         )
     if not buyers:
-        return [head, kpis, orders]
-    return [head, kpis, buyer_table(own), orders, allocation_table(result.allocations)]
+        return [head, *_fitted(console, (kpis, 1), (orders, 2))]
+    return [
+        head,
+        *_fitted(
+            console,
+            (kpis, 1),
+            (buyer_table(own), 1),
+            (orders, 2),
+            (allocation_table(result.allocations), 1),
+        ),
+    ]
 
 
 BUYER_KPIS = {
@@ -250,7 +385,8 @@ def buyer_table(own: pd.DataFrame) -> Table:
 
 def allocation_table(allocations: pd.DataFrame, title: str = "Contested lines") -> Table:
     """The lines whose output from new orders goes to more than one buyer, and who gets it."""
-    table = Table("system", "delivered", "capacity used", "buyers (units)", title=title)
+    table = Table("system", "delivered", "capacity used", title=title)
+    table.add_column("buyers (units)", overflow="fold")  # free text: wraps between buyers
     for system, rows in allocations.groupby("system", sort=True):
         if rows["buyer"].nunique() < 2:
             continue
@@ -285,22 +421,19 @@ def print_ranges(found: Ranges, fmt: str, console: Console) -> None:
         print(found.table.to_csv(index=False), end="")
     else:
         slack = f"{found.slack:.1%}" + (f" + {found.abs_slack:g}" if found.abs_slack else "")
-        console.print(
-            ranges_table(found.scenario.name, found.table, f"within {slack} of the best gap")
-        )
+        table = ranges_table(found.scenario.name, found.table, f"within {slack} of the best gap")
+        for part in fit(table, console, keep=2):
+            console.print(part)
         for variant, plans in found.alternatives.items():
             for k, plan in enumerate(plans, 1):
                 systems = ", ".join(sorted(plan.orders["system"].unique()))
                 console.print(f"{variant}, alternative {k}: orders {systems}", highlight=False)
 
 
-VARIANTS_PER_TABLE = 5
-
-
-def stress_tables(found: StressResult) -> list[Table]:
+def stress_tables(found: StressResult, console: Console) -> list[Table]:
     """The weighted gap and overspend over the draws, and P(met) by capability.
 
-    P(met) is shown for the first report year (else the end year), five variants a table.
+    P(met) is shown for the first report year (else the end year). Fitted to ``console``.
     """
     head = f"{found.scenario.name}: {found.samples:,} draws (seed {found.seed})"
     summary = Table(
@@ -330,22 +463,18 @@ def stress_tables(found: StressResult) -> list[Table]:
         ]
         money = [kpi_value_text("total_spend", row[k]) for k in ("overspend_mean", "overspend_p90")]
         summary.add_row(row["variant"], *gaps, *money)
-    tables = [summary]
     if found.met.empty:
-        return tables
+        return fit(summary, console)
     scenario = found.scenario
     year = scenario.report_years[0] if scenario.report_years else scenario.horizon.end
     met = found.met[found.met["year"] == year].pivot(
         index="capability", columns="variant", values="p_met"
     )
     variants = [v for v in found.plans if v in met.columns]  # in the order asked for
-    for first in range(0, len(variants), VARIANTS_PER_TABLE):  # a table that fits the terminal
-        shown = variants[first : first + VARIANTS_PER_TABLE]
-        table = Table("capability", *shown, title=f"{head}: P(requirement met in {year})")
-        for capability, row in met[shown].iterrows():
-            table.add_row(capability, *(f"{v:.0%}" for v in row))
-        tables.append(table)
-    return tables
+    table = Table("capability", *variants, title=f"{head}: P(requirement met in {year})")
+    for capability, row in met[variants].iterrows():
+        table.add_row(capability, *(f"{v:.0%}" for v in row))
+    return _fitted(console, (summary, 1), (table, 1))
 
 
 def tables_json(head: dict[str, Any], tables: dict[str, pd.DataFrame]) -> str:
@@ -364,7 +493,7 @@ def print_stress(found: StressResult, fmt: str, console: Console) -> None:
     elif fmt == "csv":
         print(found.summary.to_csv(index=False), end="")
     else:
-        for table in stress_tables(found):
+        for table in stress_tables(found, console):
             console.print(table)
 
 
@@ -381,28 +510,25 @@ def _value_text(name: str, value: Any) -> str:
     return "–" if value is None else str(value)
 
 
-def _folded(*names: str, title: str) -> Table:
-    """A table whose headers and cells fold onto more lines rather than being cut."""
-    table = Table(title=title)
-    for name in names:
-        table.add_column(name, overflow="fold")
-    return table
+def sweep_tables(found: Sweep, console: Console) -> list[Table]:
+    """Breakpoints, distributions over the samples, and the runs (the first SHOWN_RUNS).
 
-
-def sweep_tables(found: Sweep) -> list[Table]:
-    """Breakpoints, distributions over the samples, and the runs (the first SHOWN_RUNS)."""
+    Fitted to ``console``: panels repeat the swept parameters.
+    """
     runs = found.runs
     head = f"{found.scenario.name}: {found.kind} sweep, {len(runs)} runs"
+    keep = len(found.parameters)
     tables = []
     if found.kind == "breakpoints":
-        table = Table("at", "between", "what changes", title=f"{head}: where the plan changes")
+        table = Table("at", "between", title=f"{head}: where the plan changes")
+        table.add_column("what changes", overflow="fold")  # free text
         for row in found.breakpoints.to_dict("records"):
             table.add_row(
                 f"{row['at']:.6g}", f"{row['below']:.6g} – {row['above']:.6g}", row["change"]
             )
         if found.breakpoints.empty:
             table.add_row("–", "–", "the plan makes the same choice over the whole range")
-        tables.append(table)
+        tables.append((table, 1))
     kpis = [k for k in SWEEP_KPIS if k in runs]
     if "samples" in found.kind:
         spread = found.distributions()
@@ -413,13 +539,12 @@ def sweep_tables(found: Sweep) -> list[Table]:
         for row in spread.to_dict("records"):
             cells = [_value_text(row["kpi"], row[q]) for q in ("mean", "p10", "p50", "p90")]
             table.add_row(*(str(row[p]) for p in found.parameters), row["kpi"], *cells)
-        tables.append(table)
-        return tables
+        tables.append((table, keep + 1))
+        return _fitted(console, *tables)
     systems = runs.get("plan_systems", pd.Series(dtype=object)).fillna("").str.split(",")
     listed = systems.map(len).max() <= LISTED_SYSTEMS if len(runs) else True
-    table = _folded(
-        *found.parameters, "status", *kpis, "ordered" if listed else "systems", title=head
-    )
+    table = Table(*found.parameters, "status", *kpis, title=head)
+    table.add_column("ordered" if listed else "systems", overflow="fold")  # free text
     for row, ordered in zip(runs.head(SHOWN_RUNS).to_dict("records"), systems, strict=False):
         plan = ", ".join(ordered) if listed else str(len([s for s in ordered if s]))
         table.add_row(
@@ -430,8 +555,8 @@ def sweep_tables(found: Sweep) -> list[Table]:
         )
     if len(runs) > SHOWN_RUNS:
         table.caption = f"the first {SHOWN_RUNS} of {len(runs)} runs; all are in --format csv"
-    tables.append(table)
-    return tables
+    tables.append((table, keep))
+    return _fitted(console, *tables)
 
 
 def print_sweep(found: Sweep, fmt: str, console: Console) -> None:
@@ -441,5 +566,5 @@ def print_sweep(found: Sweep, fmt: str, console: Console) -> None:
     elif fmt == "csv":
         print(found.runs.to_csv(index=False), end="")
     else:
-        for table in sweep_tables(found):
+        for table in sweep_tables(found, console):
             console.print(table)
