@@ -233,6 +233,9 @@ def compare(
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
     force: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
     report: Annotated[bool, typer.Option(help="Also write report.html into --out.")] = False,
+    brief: Annotated[
+        bool, typer.Option(help="Also write brief.html, one printable page, into --out.")
+    ] = False,
     attribute: Annotated[
         bool, typer.Option(help="Switch each enabled rule off in turn: what it costs.")
     ] = False,
@@ -245,6 +248,8 @@ def compare(
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap.")] = None,
 ) -> None:
     """Solve variants side by side: KPIs, changes against baseline, and rule costs."""
+    if brief and out_dir is None:
+        raise ScenarioError(["--brief needs --out DIR"])
     _check_output(out_dir, report, force)
     with err.status("solving variants…"):
         comparison = run_compare(
@@ -270,6 +275,10 @@ def compare(
     about = {"ranges": {"slack": slack, "abs_slack": 0.0}} if with_ranges else None
     if out_dir is not None:
         write_comparison(comparison, out_dir, force, report, about=about)
+    if brief and out_dir is not None:  # refused above without --out
+        from optimizer.output.brief import write_brief  # matplotlib only when asked for
+
+        err.print(f"wrote {write_brief(out_dir)}", markup=False, highlight=False)
     print_comparison(comparison, fmt.value, out)
     codes = [EXIT_BY_STATUS[r.status] for r in comparison.results.values()]
     raise typer.Exit(code=max(codes))
@@ -478,6 +487,27 @@ def report(
 
     page = (write_sweep_report if is_sweep(folder) else write_report)(folder, force)
     out.print(f"wrote {page} and {page.parent / 'charts'}/", markup=False, highlight=False)
+
+
+@app.command()
+@_exit_codes
+def brief(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder written by compare --out (or ranges, stress --out).")
+    ],
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing brief.html and brief.pdf.")
+    ] = False,
+    pdf: Annotated[
+        bool, typer.Option(help="Also print brief.pdf with Chromium or Chrome from PATH.")
+    ] = False,
+) -> None:
+    """Write brief.html: one printable A4 page on what each variant and rule changes."""
+    from optimizer.output.brief import write_brief  # matplotlib only when asked for
+
+    page = write_brief(folder, force, pdf)
+    printed = f" and {page.with_suffix('.pdf')}" if pdf else ""
+    out.print(f"wrote {page}{printed}", markup=False, highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":
