@@ -1,31 +1,18 @@
 """Worker processes for the analyses: spawned, quiet on Ctrl-C, gone with their parent.
 
-Every pool here starts its workers with spawn (a forked child would inherit the parent's
-HiGHS thread pool) and with SIGINT blocked, then ignored, so a Ctrl-C reaches only the
-parent, which kills the workers at once instead of waiting for their solves, and nothing
-prints a worker's traceback. A worker also watches its parent and exits when the parent is gone
-(a ``kill -9`` of the command leaves no worker behind).
+The workers start as every child does (``optimizer.solve.processes``); submit inside
+``starting()``. An error or Ctrl-C that leaves a pool kills its workers at once.
 """
 
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from optimizer.solve.processes import start_child, starting
 
-def _start_worker(parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+__all__ = ["kill", "new_pool", "pool_of", "starting"]
 
 
 def new_pool(workers: int) -> ProcessPoolExecutor:
@@ -33,25 +20,9 @@ def new_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
+        initializer=start_child,
         initargs=(os.getpid(),),
     )
-
-
-@contextmanager
-def starting() -> Iterator[None]:
-    """Block Ctrl-C in this thread while submitting: workers spawned meanwhile inherit it.
-
-    A spawned child starts with the signal mask of the thread that forked it, through the
-    exec, so a Ctrl-C during a worker's start (its imports) never reaches it. The command
-    loses nothing: a Ctrl-C meanwhile is delivered when the block ends (or at once to
-    another of its threads).
-    """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def kill(pool: ProcessPoolExecutor) -> None:

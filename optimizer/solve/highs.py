@@ -16,14 +16,17 @@ from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.solvers.highs import highspy
 
 from models import SolverOptions
+from optimizer.solve.guard import FEASIBLE, Outcome, run_guarded
 from optimizer.solve.standard_form import Objective, StandardForm
 
 log = logging.getLogger(__name__)
 Status = highspy.HighsModelStatus
-FEASIBLE = 2  # kSolutionStatusFeasible: HiGHS holds a plan
 # From this many columns the MIP's root LP is solved by interior point: at 1000×20
 # (50,000 columns) stage 1 took 16.6 s instead of 37.9 s (benchmarks/README.md).
 INTERIOR_POINT_COLUMNS = 20_000
+# From this many columns a run goes to a child process stopped at its deadline
+# (optimizer/solve/guard.py): HiGHS's own limit overran by 3–10 s from 1000×20 up.
+GUARDED_COLUMNS = 20_000
 
 
 @dataclass
@@ -144,13 +147,31 @@ class Session:
         """
         highs = self.highs
         large = len(self.form.columns) >= INTERIOR_POINT_COLUMNS
-        for name, value in {
+        settings = {
             "time_limit": max(seconds, 0.01),  # per run (HiGHS 1.16; older ones summed runs)
             "mip_rel_gap": self.options.mip_gap if mip_gap is None else mip_gap,
             "random_seed": self.options.seed,
             "threads": self.options.threads or 0,
             "mip_lp_solver": "ipm" if large else "choose",
-        }.items():
+        }
+        if len(self.form.columns) >= GUARDED_COLUMNS:
+            outcome = run_guarded(highs, settings, start, max(seconds, 0.01))
+        else:
+            outcome = self._run_here(settings, start)
+        if self.form.is_mip:
+            bound = outcome.bound
+        else:
+            bound = outcome.incumbent if outcome.status == Status.kOptimal else None
+        stage = _stage(outcome.status, outcome.has_plan, outcome.incumbent, bound)
+        if outcome.stopped:
+            stage.message += " (HiGHS stopped at the deadline)"
+        self.plan = outcome.plan if stage.objective is not None else None
+        return stage
+
+    def _run_here(self, settings: dict, start: np.ndarray | None) -> Outcome:
+        """The run in this process: HiGHS's own time limit, which small models keep."""
+        highs = self.highs
+        for name, value in settings.items():
             highs.setOptionValue(name, value)
         if start is not None:
             solution = highspy.HighsSolution()
@@ -160,12 +181,6 @@ class Session:
         highs.run()
         info = highs.getInfo()
         has_plan = info.primal_solution_status == FEASIBLE
-        status = highs.getModelStatus()
+        plan = np.array(highs.getSolution().col_value) if has_plan else None
         incumbent = info.objective_function_value
-        if self.form.is_mip:
-            bound = info.mip_dual_bound
-        else:
-            bound = incumbent if status == Status.kOptimal else None
-        stage = _stage(status, has_plan, incumbent, bound)
-        self.plan = np.array(highs.getSolution().col_value) if stage.objective is not None else None
-        return stage
+        return Outcome(highs.getModelStatus(), has_plan, incumbent, info.mip_dual_bound, plan)

@@ -159,20 +159,20 @@ def run_stages(
     clock: Clock,
 ) -> list[Stage]:
     """Stage 1, then stage 2 from the stage-1 plan; the plan found is loaded into ``m``."""
-    began = time.perf_counter()
+    began = clock.started  # the limit covers the whole solve, reading and building too
     session = Session(options, form, relaxed)
     session.optimise("primary_objective")
     # doing nothing, where it is feasible, is the first incumbent: a plan whatever the limit
     start = form.values() if start_from_nothing(m, scenario) else None
     clock.lap("transfer")
-    stages = [session.run(options.time_limit, start=start)]
+    stages = [session.run(options.time_limit - (time.perf_counter() - began), start=start)]
     clock.lap("stage1")
     first_plan = session.plan
-    if stages[0].objective is not None and scenario.objective.secondary != "none":
+    remaining = options.time_limit - (time.perf_counter() - began)
+    if stages[0].objective is not None and scenario.objective.secondary != "none" and remaining > 0:
         session.cap("primary_objective", primary_cap(stages[0].objective))
         session.optimise("secondary_objective")
         # the stage-1 plan meets the cap: as HiGHS's first incumbent it guarantees a plan
-        remaining = options.time_limit - (time.perf_counter() - began)
         stages.append(session.run(remaining, start=first_plan))
         clock.lap("stage2")
     plan = session.plan if session.plan is not None else first_plan
