@@ -33,9 +33,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.output.atomic import write_atomic
 from optimizer.output.errors import ReportError
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
-from optimizer.output.report import ResultFolder, read_folder, write_atomic
+from optimizer.output.report import ResultFolder, read_folder
 from optimizer.solve.results import buyer_kpi
 
 BRIEF_FILE = "brief.html"

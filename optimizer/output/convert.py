@@ -15,8 +15,8 @@ from models import Scenario
 from optimizer.input.errors import ScenarioError
 from optimizer.input.load import load_scenario, read_document, validate
 from optimizer.input.workbook import workbook_bytes
+from optimizer.output.atomic import write_atomic
 from optimizer.output.errors import OutputExistsError
-from optimizer.output.files import write_atomic
 
 FORMATS = (".yaml", ".yml", ".json", ".xlsx")
 

@@ -14,7 +14,6 @@ import os
 import platform
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -59,17 +58,6 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[package] = "not installed"
     return found
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write ``content`` to a temporary name beside ``path``, then rename it onto ``path``."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def write_tables(folder: Path, tables: dict[str, pd.DataFrame], workbook: str) -> list[str]:

@@ -32,8 +32,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from models.scenario import supplier_origin
+from optimizer.output.atomic import write_atomic
 from optimizer.output.errors import ReportError
-from optimizer.output.files import write_atomic
 from optimizer.output.kpi_text import kpi_change_text, kpi_kind, kpi_value_text
 from optimizer.solve.results import buyer_kpi
 
