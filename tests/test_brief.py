@@ -22,10 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from browser import CHROMIUM, chromium, needs_browser
 from buyer_docs import buyer, with_buyers
 from conftest import micro
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from typer.testing import CliRunner
 
 from optimizer import compare, solve, stress
@@ -37,14 +36,6 @@ from optimizer.output.errors import ReportError
 from optimizer.output.files import write_stress
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-NO_BROWSER = not (CHROMIUM.exists() and CHROMEDRIVER.exists())
-needs_browser = pytest.mark.skipif(
-    NO_BROWSER,
-    reason="no /usr/bin/chromium or /usr/bin/chromedriver: "
-    "apt-get install chromium chromium-driver (CI does, see .ci/run)",
-)
 TEACHING_HEADLINE = [
     "weighted_gap",
     "gap_2027",
@@ -540,24 +531,7 @@ def test_pdf_without_a_browser_exits_2_and_writes_nothing(years, tmp_path, monke
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Headless Chromium through Selenium, its console log kept."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tmp_path_factory.mktemp("profile")
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--window-size=900,1200",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = chromium(tmp_path_factory.mktemp("profile"), 900, 1200)
     yield driver
     driver.quit()
 

@@ -18,10 +18,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from browser import chromium, needs_browser
 from buyer_docs import buyer, with_buyers
 from PIL import Image
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from typer.testing import CliRunner
 
 from optimizer import compare, ranges, solve, stress
@@ -45,9 +44,6 @@ CHARTS["ranges"] = CHARTS["solve"] | {"ranges"}
 CHARTS["stress"] = CHARTS["solve"] | {"risk_gap", "risk_met"}
 CHARTS["buyers"] = CHARTS["solve"] | {"buyers", "allocations"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-NO_BROWSER = not (CHROMIUM.exists() and CHROMEDRIVER.exists())
 
 runner = CliRunner()
 
@@ -350,32 +346,11 @@ def test_a_folder_that_is_not_a_result_is_refused(tmp_path):
 # (b) in a real browser -----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    NO_BROWSER,
-    reason="no /usr/bin/chromium or /usr/bin/chromedriver: "
-    "apt-get install chromium chromium-driver (CI does, see .ci/run)",
-)
+@needs_browser
 def test_report_opens_in_a_real_browser(folder, tmp_path, monkeypatch):
     monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not download anything
     page = write_report(folder)
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tempfile.mkdtemp(dir=tmp_path)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,1000",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = chromium(Path(tempfile.mkdtemp(dir=tmp_path)), 1280, 1000)
     try:
         driver.get(page.as_uri())
         severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]

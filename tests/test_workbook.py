@@ -11,6 +11,7 @@ from conftest import micro, solve_audited
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from test_fuzz import paths
 from typer.testing import CliRunner
 
 from optimizer import load_scenario
@@ -113,18 +114,7 @@ DOCUMENTS = {name: read_document(path) for name, path in bundled().items()}
 VALUES = [0, 0.5, 1, 2026, "", "x", "2026", "NO", "yes", [], {}, [1, 2], {"a": 1}, {2026: 3}]
 
 
-def _paths(value, prefix=()):
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
-
-
-PATHS = {name: _paths(doc)[1:] for name, doc in DOCUMENTS.items()}
+PATHS = {name: paths(doc)[1:] for name, doc in DOCUMENTS.items()}
 
 
 @settings(max_examples=40, derandomize=True, deadline=None)

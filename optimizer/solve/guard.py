@@ -12,10 +12,12 @@ stopped before HiGHS has taken it up (its presolve: 1 s at 1000×20, 9 s at 3000
 answers with no plan.
 """
 
+import contextlib
 import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -64,6 +66,27 @@ def model_arrays(highs: Any) -> dict[str, Any]:
     }
 
 
+def run_highs(
+    highs: Any, settings: dict, start: np.ndarray | None, improved: Any = None
+) -> Outcome:
+    """Run ``highs`` here with ``settings`` from ``start``; ``improved`` sees each better plan."""
+    for name, value in settings.items():
+        highs.setOptionValue(name, value)
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = start
+        solution.value_valid = True
+        highs.setSolution(solution)
+    if improved is not None:
+        highs.cbMipImprovingSolution += improved
+    highs.run()
+    info = highs.getInfo()
+    has_plan = info.primal_solution_status == FEASIBLE
+    plan = np.array(highs.getSolution().col_value) if has_plan else None
+    incumbent = info.objective_function_value
+    return Outcome(highs.getModelStatus(), has_plan, incumbent, info.mip_dual_bound, plan)
+
+
 def _solve(model: dict, settings: dict, start: np.ndarray | None, answer: Connection) -> None:
     """In the child: solve ``model``, sending each better plan, then how the run ended.
 
@@ -79,27 +102,19 @@ def _solve(model: dict, settings: dict, start: np.ndarray | None, answer: Connec
         model["row_lower"], model["row_upper"], model["start"], model["index"], model["value"],
         integrality if len(integrality) else np.zeros(model["num_col"], dtype=np.int32),
     )  # fmt: skip
-    for name, value in settings.items():
-        highs.setOptionValue(name, value)
-    if start is not None:
-        solution = highspy.HighsSolution()
-        solution.col_value = start
-        solution.value_valid = True
-        highs.setSolution(solution)
 
     def improved(event: Any) -> None:
-        plan = np.array(event.data_out.mip_solution)
         out = event.data_out
+        plan = np.array(out.mip_solution)
         answer.send(("plan", out.objective_function_value, out.mip_dual_bound, plan))
 
-    highs.cbMipImprovingSolution += improved
-    highs.run()
-    info = highs.getInfo()
-    has_plan = info.primal_solution_status == FEASIBLE
-    values = np.array(highs.getSolution().col_value) if has_plan else None
-    status = int(highs.getModelStatus())
-    incumbent = info.objective_function_value
-    answer.send(("done", status, has_plan, incumbent, info.mip_dual_bound, values))
+    end = run_highs(highs, settings, start, improved)
+    answer.send(("done", int(end.status), end.has_plan, end.incumbent, end.bound, end.plan))
+
+
+def _send(fd: int, task: tuple) -> None:
+    with Connection(fd) as connection, contextlib.suppress(OSError):  # a killed child
+        connection.send(task)
 
 
 def run_guarded(highs: Any, settings: dict, start: np.ndarray | None, seconds: float) -> Outcome:
@@ -126,8 +141,10 @@ def run_guarded(highs: Any, settings: dict, start: np.ndarray | None, seconds: f
     answers = Connection(answer_in)
     best: tuple[float, float | None, np.ndarray] | None = None
     try:
-        with Connection(task_out) as task:
-            task.send((model, settings, start))
+        # Sent from a thread: the pipe holds 64 KB until the child, still starting, reads.
+        threading.Thread(
+            target=_send, args=(task_out, (model, settings, start)), daemon=True
+        ).start()
         while (left := deadline - time.monotonic()) > 0 and answers.poll(left):
             try:
                 message = answers.recv()

@@ -16,7 +16,7 @@ from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.solvers.highs import highspy
 
 from models import SolverOptions
-from optimizer.solve.guard import FEASIBLE, Outcome, run_guarded
+from optimizer.solve.guard import run_guarded, run_highs
 from optimizer.solve.standard_form import Objective, StandardForm
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class Session:
         if len(self.form.columns) >= GUARDED_COLUMNS:
             outcome = run_guarded(highs, settings, start, max(seconds, 0.01))
         else:
-            outcome = self._run_here(settings, start)
+            outcome = run_highs(highs, settings, start)  # small: HiGHS's own limit holds
         if self.form.is_mip:
             bound = outcome.bound
         else:
@@ -167,20 +167,3 @@ class Session:
             stage.message += " (HiGHS stopped at the deadline)"
         self.plan = outcome.plan if stage.objective is not None else None
         return stage
-
-    def _run_here(self, settings: dict, start: np.ndarray | None) -> Outcome:
-        """The run in this process: HiGHS's own time limit, which small models keep."""
-        highs = self.highs
-        for name, value in settings.items():
-            highs.setOptionValue(name, value)
-        if start is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = start
-            solution.value_valid = True
-            highs.setSolution(solution)
-        highs.run()
-        info = highs.getInfo()
-        has_plan = info.primal_solution_status == FEASIBLE
-        plan = np.array(highs.getSolution().col_value) if has_plan else None
-        incumbent = info.objective_function_value
-        return Outcome(highs.getModelStatus(), has_plan, incumbent, info.mip_dual_bound, plan)
