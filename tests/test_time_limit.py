@@ -8,7 +8,7 @@ from conftest import solve_audited
 from test_benchmarks import _script
 
 from optimizer import load_scenario, solve
-from optimizer.model.formulation import build_model
+from optimizer.model.formulation import build_model, start_from_nothing
 from optimizer.solve import highs
 from optimizer.solve.highs import Session
 from optimizer.solve.standard_form import compile_model
@@ -31,13 +31,27 @@ def test_a_run_in_the_child_process_finds_the_same_plan(name, guarded):
     assert there.kpis["total_spend"] == pytest.approx(here.kpis["total_spend"], rel=1e-6)
 
 
-def test_a_child_stopped_before_any_plan_answers_without_one(guarded):
-    # 10 ms: the child is killed while it starts, before HiGHS has a plan to send.
+def test_a_child_stopped_before_any_plan_answers_with_the_start_plan(guarded):
+    # 10 ms: the child is killed while it starts, before HiGHS sends a plan; the do-nothing
+    # start is the answer, at the objective of doing nothing (no money at all).
     scenario = load_scenario("europe-2030")
-    form = compile_model(build_model(scenario))
+    m = build_model(scenario)
+    form = compile_model(m)
+    assert start_from_nothing(m, scenario)
     session = Session(scenario.solver, form)
     session.optimise("primary_objective")
     stage = session.run(0.01, start=form.values())
+    nothing = solve("europe-2030", sets=["budgets.national.amount=0", "budgets.safe.amount=0"])
+    assert stage.status == "feasible-at-limit" and "stopped at the deadline" in stage.message
+    assert stage.objective == pytest.approx(nothing.objective, rel=1e-9)
+    assert (session.plan == form.values()).all()
+
+
+def test_a_child_stopped_without_a_start_answers_without_a_plan(guarded):
+    scenario = load_scenario("europe-2030")
+    session = Session(scenario.solver, compile_model(build_model(scenario)))
+    session.optimise("primary_objective")
+    stage = session.run(0.01)
     assert stage.status == "error" and session.plan is None
     assert stage.message == "no plan found before the time limit (HiGHS stopped at the deadline)"
 

@@ -5,11 +5,8 @@ branch and bound, but not inside the MIP's root LP or presolve: at 3000×30 (228
 columns) a 30 s limit ended after 39 s, the interrupt callback first asked after the
 root LP's 28 s, with simplex or interior point alike (benchmarks/README.md). A run of
 a large model therefore goes to a child process that sends each better plan as HiGHS
-finds it; at the deadline the parent kills the child and keeps the last plan sent.
-
-A start plan is HiGHS's to complete (doing nothing sets no levels or gaps), so a child
-stopped before HiGHS has taken it up (its presolve: 1 s at 1000×20, 9 s at 3000×30)
-answers with no plan.
+finds it; at the deadline the parent kills the child and keeps the last plan sent, or
+else the start plan it gave (a whole plan: the do-nothing plan, or stage 1's for stage 2).
 """
 
 import contextlib
@@ -120,7 +117,8 @@ def _send(fd: int, task: tuple) -> None:
 def run_guarded(highs: Any, settings: dict, start: np.ndarray | None, seconds: float) -> Outcome:
     """Run the model ``highs`` holds in a child, killed ``seconds`` (+ ``GRACE``) from now.
 
-    ``start`` is HiGHS's first incumbent, as in process. The child is a fresh
+    ``start``, a whole plan the caller knows to be feasible, is HiGHS's first incumbent and
+    the answer if the child is stopped before it sends a better one. The child is a fresh
     Python running ``main`` (not multiprocessing's spawn, which would re-run the caller's
     script when it lacks an ``if __name__ == "__main__"`` guard).
     """
@@ -159,6 +157,8 @@ def run_guarded(highs: Any, settings: dict, start: np.ndarray | None, seconds: f
         child.kill()
         child.wait()
         answers.close()
+    if best is None and start is not None:  # a whole plan the caller knows to be feasible
+        best = (float(model["cost"] @ start + model["offset"]), None, start)
     status = highspy.HighsModelStatus.kInterrupt
     if best is None:
         return Outcome(status, False, math.inf, None, None, stopped=True)
