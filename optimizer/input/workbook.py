@@ -33,9 +33,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from ruamel.yaml import YAML, YAMLError
 
-from models import Scenario
 from models.ids import ISO_ALPHA2
 from models.rules import Rule
+from models.scenario import Objective, Risk
 from models.uncertainty import Uncertainty
 from optimizer.input.errors import ScenarioError
 from optimizer.input.limits import MAX_BYTES, MAX_NODES
@@ -223,33 +223,28 @@ def _literals(annotation: Any) -> list[str] | None:
     return None
 
 
+def _enumerated(model: Any, sheet: str, prefix: str = "") -> dict[tuple[str, str], list[str]]:
+    """The fields of ``model`` that take one of a few values, as (sheet, column) → values."""
+    found = {}
+    for name, field in model.model_fields.items():
+        values = _literals(field.annotation)
+        if values:
+            found[sheet, prefix + name] = values
+    return found
+
+
 def _choices() -> dict[tuple[str, str], list[str]]:
     """Drop-down lists: (sheet, column or settings field) → the allowed values."""
     choices: dict[tuple[str, str], list[str]] = {("suppliers", "country"): sorted(ISO_ALPHA2)}
-    rule_models = typing.get_args(typing.get_args(Rule)[0])
-    for model in rule_models:
-        for name, field in model.model_fields.items():
-            values = _literals(field.annotation)
-            if values:
-                known = choices.setdefault(("rules", name), [])
-                known += [v for v in values if v not in known]
-    for name, field in Uncertainty.model_fields.items():
-        if _literals(field.annotation):
-            choices["uncertainty", name] = _literals(field.annotation)
-    objective = Scenario.model_fields["objective"].annotation
-    for name, field in objective.model_fields.items():
-        if _literals(field.annotation):
-            choices[SETTINGS, f"objective.{name}"] = _literals(field.annotation)
-    risk = _risk_model(objective)
-    for name, field in risk.model_fields.items():
-        if _literals(field.annotation):
-            choices[SETTINGS, f"objective.risk.{name}"] = _literals(field.annotation)
-    return choices
-
-
-def _risk_model(objective: Any) -> Any:
-    annotation = objective.model_fields["risk"].annotation
-    return next(a for a in typing.get_args(annotation) if a is not type(None))
+    for model in typing.get_args(typing.get_args(Rule)[0]):  # every rule type, one sheet
+        for key, values in _enumerated(model, "rules").items():
+            choices[key] = list(dict.fromkeys([*choices.get(key, []), *values]))
+    return {
+        **choices,
+        **_enumerated(Uncertainty, "uncertainty"),
+        **_enumerated(Objective, SETTINGS, "objective."),
+        **_enumerated(Risk, SETTINGS, "objective.risk."),
+    }
 
 
 def _add_choices(book: Workbook) -> None:
