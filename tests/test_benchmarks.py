@@ -1,5 +1,6 @@
 """The benchmark ladder runs on a tiny rung. No timing is ever asserted (see benchmarks/)."""
 
+import ast
 import csv
 import importlib.util
 import sys
@@ -102,3 +103,97 @@ def test_buyers_rung_validates_and_solves_with_a_clean_audit(generate, tmp_path)
     result = solve(path, mip_gap=0.01, time_limit=10)
     assert result.status == "optimal"
     assert result.audit() == []
+
+
+# ---- across families (issue 16): the generator families and the plain yardstick ----------
+
+
+@pytest.fixture(scope="module")
+def families():
+    return _script("families")
+
+
+@pytest.fixture(scope="module")
+def plain():
+    return _script("plain")
+
+
+@pytest.fixture(scope="module")
+def ladder():
+    return _script("ladder")
+
+
+@pytest.mark.parametrize("family", ["ladder", "share-only", "dense"])
+def test_family_is_seeded_and_validates(families, family):
+    doc = families.generate(family, "10x3", seed=1)
+    assert doc == families.generate(family, "10x3", seed=1)
+    assert doc != families.generate(family, "10x3", seed=2)
+    scenario = load_scenario(doc)
+    assert (len(scenario.systems), len(scenario.years), len(scenario.capabilities)) == (10, 3, 10)
+    national = next(b for b in scenario.budgets if b.id == "national")
+    assert national.carryover
+    rules = {r.type for r in scenario.rules}
+    if family == "share-only":
+        assert [(r.id, r.type, r.measure, r.scope) for r in scenario.rules] == [
+            ("safe65", "share", "content", "horizon")
+        ]
+    else:
+        assert rules == {"share", "exclude", "deadline"}
+    if family == "dense":
+        assert all(s.integer and len(s.contributes) == 3 for s in scenario.systems)
+        assert max(max(s.capacity.values()) for s in scenario.systems) <= 12
+
+
+def test_plain_yardstick_imports_nothing_of_dualtrack(plain):
+    source = (BENCHMARKS / "plain.py").read_text()
+    tree = ast.parse(source)
+    imported = {
+        name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in (
+            [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        )
+    }
+    assert not imported & {"optimizer", "models"}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("rung", ["10x3", "20x4"])
+@pytest.mark.parametrize("family", ["ladder", "share-only", "dense"])
+def test_plain_optimum_equals_dualtrack_stage_one(families, plain, family, rung, seed):
+    doc = families.generate(family, rung, seed)
+    ours = solve(doc, mip_gap=0, time_limit=30)
+    theirs = plain.solve(doc, mip_gap=0, time_limit=30)
+    assert ours.status == "optimal" and theirs["status"] == "optimal"  # feasible, and proved
+    assert theirs["objective"] == pytest.approx(ours.objective, rel=1e-6, abs=1e-9)
+
+
+def test_plain_optimum_equals_dualtrack_with_a_tail(families, plain):
+    doc = families.generate("ladder", "10x3", seed=0)
+    doc["horizon"].update(tail=2, tail_weight=0.5)
+    ours = solve(doc, mip_gap=0, time_limit=30)
+    theirs = plain.solve(doc, mip_gap=0, time_limit=30)
+    assert theirs["objective"] == pytest.approx(ours.objective, rel=1e-6, abs=1e-9)
+    without = solve(families.generate("ladder", "10x3", seed=0), mip_gap=0, time_limit=30)
+    assert ours.objective != pytest.approx(without.objective)  # the tail counted
+
+
+def test_ladder_counts_a_limit_as_the_limit_and_summarises(ladder):
+    assert ladder._seconds({"status": "optimal", "gap": 0.004, "solve_s": 2.0}, 300, 0.01) == (
+        2.0,
+        False,
+    )
+    stopped = {"status": "feasible-at-limit", "gap": 0.03, "solve_s": 301.0}
+    assert ladder._seconds(stopped, 300, 0.01) == (300, True)
+    assert ladder._seconds({"status": "killed"}, 300, 0.01) == (300, True)
+    rows = [
+        {"rung": "9x9", "family": f, "ratio": r, "dualtrack_at_limit": "False",
+         "plain_at_limit": str(r > 2)}
+        for f, r in [("ladder", 0.5), ("ladder", 1.5), ("ladder", 3.0), ("dense", 0.8)]
+    ]  # fmt: skip
+    summary = {(s["rung"], s["family"]): s for s in ladder.summarise(rows)}
+    assert (summary["9x9", "ladder"]["median"], summary["9x9", "ladder"]["worst"]) == (1.5, 3.0)
+    assert summary["9x9", "ladder"]["at_limit"] == 1
+    assert summary["9x9", "all"]["runs"] == 4
+    assert summary["9x9", "all"]["median"] == pytest.approx(1.15)
