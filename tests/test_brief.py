@@ -25,15 +25,14 @@ import yaml
 from browser import CHROMIUM, chromium, needs_browser
 from buyer_docs import buyer, with_buyers
 from conftest import micro
+from test_report import stress_folder
 from typer.testing import CliRunner
 
-from optimizer import compare, solve, stress
+from optimizer import compare, solve
 from optimizer.cli import app
-from optimizer.input.load import bundled, read_document
 from optimizer.output import write_comparison, write_result
 from optimizer.output.brief import LINE_MM, MAX_VARIANTS, plan_rows, print_pdf, write_brief
 from optimizer.output.errors import ReportError
-from optimizer.output.files import write_stress
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
 
 TEACHING_HEADLINE = [
@@ -118,23 +117,7 @@ def years(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def risky(tmp_path_factory) -> Path:
     """`dualtrack stress --out` for teaching-155 with a slip and a price risk, and its brief."""
-    document = read_document(bundled()["teaching-155"])
-    document["uncertainty"] = [
-        {
-            "id": "slip",
-            "systems": {"groups": ["eu"]},
-            "field": "lead_time",
-            "add": {"choice": [0, 1], "p": [0.7, 0.3]},
-        },
-        {
-            "id": "price",
-            "systems": {"countries": ["US"]},
-            "field": "unit_cost",
-            "multiply": {"triangular": [1.0, 1.1, 1.4]},
-        },
-    ]
-    found = stress(document, ["baseline", "no-us"], samples=200)
-    folder = write_stress(found, tmp_path_factory.mktemp("risky") / "stress")
+    folder = stress_folder(None, tmp_path_factory.mktemp("risky") / "stress")
     write_brief(folder)
     return folder
 
