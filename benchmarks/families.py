@@ -141,19 +141,7 @@ def _dense_system(rng: random.Random, i: int, caps: list[dict], supplier: dict, 
         "in_service": rng.random() < 0.5,
         "integer": True,
     }
-    if system["in_service"] and rng.random() < 0.4 and years > 1:
-        start = ladder.START + rng.randint(0, min(2, years - 1))
-        system["pipeline"] = {start: max(1, capacity // 2)}
-    if not system["in_service"] and rng.random() < 0.5:
-        system["adoption_cost"] = round(price * rng.uniform(1, 5), 1)
-    if european and rng.random() < 0.2:
-        system["expansion"] = {
-            "cost": round(price * capacity * rng.uniform(0.5, 2.0), 1),
-            "capacity": max(1, capacity // 2),
-            "ramp_up": rng.randint(1, 3),
-            "max_steps": rng.randint(1, 3),
-        }
-    return system
+    return ladder._with_extras(rng, system, price, capacity, european, years)
 
 
 def _dense_witness(systems: list[dict], country: dict[str, str], end: int) -> dict:

@@ -195,6 +195,13 @@ def _system(rng: random.Random, i: int, caps: list[dict], supplier: dict, years:
         "in_service": rng.random() < 0.5,
         "integer": not divisible,
     }
+    return _with_extras(rng, system, price, capacity, european, years)
+
+
+def _with_extras(
+    rng: random.Random, system: dict, price: float, capacity: int, european: bool, years: int
+) -> dict:
+    """``system`` with, by chance, a pipeline, an adoption cost and production expansion."""
     if system["in_service"] and rng.random() < 0.4 and years > 1:
         system["pipeline"] = {START + rng.randint(0, min(2, years - 1)): max(1, capacity // 2)}
     if not system["in_service"] and rng.random() < 0.5:

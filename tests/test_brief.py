@@ -23,14 +23,13 @@ import pandas as pd
 import pytest
 import yaml
 from browser import CHROMIUM, chromium, needs_browser
-from buyer_docs import buyer, with_buyers
 from conftest import micro
-from test_report import stress_folder
+from test_report import buyers_folder, stress_folder
 from typer.testing import CliRunner
 
-from optimizer import compare, solve
+from optimizer import solve
 from optimizer.cli import app
-from optimizer.output import write_comparison, write_result
+from optimizer.output import write_result
 from optimizer.output.brief import LINE_MM, MAX_VARIANTS, plan_rows, print_pdf, write_brief
 from optimizer.output.errors import ReportError
 from optimizer.output.kpi_text import kpi_change_text, kpi_value_text
@@ -125,14 +124,7 @@ def risky(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def buyers(tmp_path_factory) -> Path:
     """Two buyers on one line (a gets 10, b 5); the variant's larger line serves both."""
-    doc = with_buyers(
-        [buyer("a", weight=2), buyer("b")],
-        system={"capacity": 15},
-        budgets=[{"id": "pool", "shared": True, "amount": 100}],
-    )
-    patch = {"systems": [{"id": "sys", "capacity": 20}]}
-    doc["variants"] = {"bigger-line": {"description": "a larger line", "patch": patch}}
-    folder = write_comparison(compare(doc, jobs=1), tmp_path_factory.mktemp("buyers") / "cmp")
+    folder = buyers_folder(None, tmp_path_factory.mktemp("buyers") / "cmp")
     write_brief(folder)
     return folder
 

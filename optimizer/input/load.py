@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML, YAMLError
@@ -22,7 +22,9 @@ from models import Scenario
 from models.references import ENTITY_LISTS, reference_problems
 from optimizer.input.errors import ScenarioError
 from optimizer.input.limits import MAX_BYTES, MAX_DEPTH, check, shape_problems
-from optimizer.input.workbook import Cells, read_workbook
+
+if TYPE_CHECKING:
+    from optimizer.input.workbook import Cells
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ def read_document(source: str | Path | Mapping) -> dict:
     return read_located(source)[0]
 
 
-def read_located(source: str | Path | Mapping) -> tuple[dict, Cells | None]:
+def read_located(source: str | Path | Mapping) -> tuple[dict, "Cells | None"]:
     """The raw document, and for a workbook where each value came from (else None)."""
     if isinstance(source, Mapping):
         return copy.deepcopy(_checked(dict(source))), None  # checked first: a copy recurses
@@ -75,6 +77,8 @@ def read_located(source: str | Path | Mapping) -> tuple[dict, Cells | None]:
     if path.stat().st_size > MAX_BYTES:
         raise ScenarioError([f"{path}: larger than the limit of {MAX_BYTES:,} bytes"])
     if path.suffix.lower() == ".xlsx":
+        from optimizer.input.workbook import read_workbook  # openpyxl only for a workbook
+
         doc, cells = read_workbook(path)
         return _checked(doc), cells
     try:

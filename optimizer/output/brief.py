@@ -366,6 +366,29 @@ def _more(count: int, what: str, where: str) -> str:
     return f'<p class="more">… and {count} more {_e(what)} ({_e(where)}).</p>' if count else ""
 
 
+def _cut_table(
+    heading: str,
+    intro: str,
+    table: tuple[str, list[float], list[str], list[str]],
+    left_out: tuple[str, str],
+    note: str = "",
+) -> Callable[[int], str]:
+    """A cut section's HTML: ``render(limit)`` shows the first ``limit`` rows.
+
+    ``table`` is (css, widths, head, rows); the line under it names what was ``left_out``
+    (what, which file); ``note`` follows.
+    """
+    css, widths, head, rows = table
+
+    def render(limit: int) -> str:
+        shown = _table(css, widths, head, rows[:limit]) if limit else ""
+        more = _more(len(rows) - limit, *left_out)
+        after = f"<p>{_e(note)}</p>" if note else ""
+        return f"{heading}<p>{_e(intro)}</p>{shown}{more}{after}"
+
+    return render
+
+
 def _paragraph_mm(text: str, kind: str = "text", most: int = 99) -> float:
     """A paragraph's height: its lines (at most ``most``) and the space under it."""
     line = QUESTION_LINE_MM if kind == "question" else LINE_MM
@@ -552,12 +575,13 @@ def capabilities_section(data: ResultFolder, variants: list[str]) -> Section:
     names_width = min(40.0, max(18.0, 100.0 - 9.0 * len(variants)))  # the rest: the years
     widths = [names_width] + [(100.0 - names_width) / len(variants)] * len(variants)
 
-    def render(limit: int) -> str:
-        table = _table("met", widths, head, rows[:limit]) if limit else ""
-        more = _more(len(rows) - limit, "capabilities, with smaller gaps", "kpis.csv")
-        return f"{heading}<p>{_e(intro)}</p>{table}{more}" + (
-            f"<p>{_e(always_text)}</p>" if always_text else ""
-        )
+    render = _cut_table(
+        heading,
+        intro,
+        ("met", widths, head, rows),
+        ("capabilities, with smaller gaps", "kpis.csv"),
+        always_text,
+    )
 
     fixed = HEADING_MM + _paragraph_mm(intro) + (_paragraph_mm(always_text) if always else 0)
     fixed += TABLE_MM + MET_HEAD_MM + LINE_MM if rows else 0  # the line: "and N more"
@@ -642,12 +666,13 @@ def attribution_section(data: ResultFolder) -> Section:
         heights.append(ROW_MM if one_line else ROW_MM + LINE_MM)
     widths = [rule_width] + [kpi_width] * len(kpis) + [changes_width]
 
-    def render(limit: int) -> str:
-        shown = _table("rules", widths, head, rows[:limit]) if limit else ""
-        more = _more(len(rows) - limit, "rules, with smaller changes", "attribution.csv")
-        return f"{heading}<p>{_e(intro)}</p>{shown}{more}" + (
-            f"<p>{_e(quiet_text)}</p>" if quiet_text else ""
-        )
+    render = _cut_table(
+        heading,
+        intro,
+        ("rules", widths, head, rows),
+        ("rules, with smaller changes", "attribution.csv"),
+        quiet_text,
+    )
 
     fixed = HEADING_MM + _paragraph_mm(intro) + (_paragraph_mm(quiet_text) if quiet_text else 0)
     fixed += TABLE_MM + HEAD_MM + LINE_MM if rows else 0
@@ -675,10 +700,8 @@ def risk_section(data: ResultFolder) -> Section | None:
     ]
     widths = [16.0] + [84.0 / max(len(columns), 1)] * len(columns)
 
-    def render(limit: int) -> str:
-        table = _table("risk", widths, head, rows[:limit]) if limit else ""
-        more = _more(len(rows) - limit, "variants", "stress_summary.csv")
-        return f"<h2>Delivery risk</h2><p>{_e(intro)}</p>{table}{more}"
+    table = ("risk", widths, head, rows)
+    render = _cut_table("<h2>Delivery risk</h2>", intro, table, ("variants", "stress_summary.csv"))
 
     fixed = HEADING_MM + _paragraph_mm(intro) + TABLE_MM + HEAD_MM + LINE_MM
     return Section(fixed, render, [ROW_MM] * len(rows))
@@ -713,10 +736,8 @@ def ranges_section(data: ResultFolder) -> Section | None:
     ]
     widths = [16.0] + [84.0 / len(axes)] * len(axes)
 
-    def render(limit: int) -> str:
-        shown = _table("ranges", widths, head, rows[:limit]) if limit else ""
-        more = _more(len(rows) - limit, "variants", "ranges.csv")
-        return f"<h2>Near-optimal ranges</h2><p>{_e(intro)}</p>{shown}{more}"
+    table = ("ranges", widths, head, rows)
+    render = _cut_table("<h2>Near-optimal ranges</h2>", intro, table, ("variants", "ranges.csv"))
 
     fixed = HEADING_MM + _paragraph_mm(intro) + TABLE_MM + HEAD_MM + LINE_MM
     return Section(fixed, render, [ROW_MM] * len(rows))

@@ -146,16 +146,17 @@ class Session:
         The plan, when there is one, is kept in ``self.plan`` (one value per column).
         """
         highs = self.highs
+        seconds = max(seconds, 0.01)
         large = len(self.form.columns) >= INTERIOR_POINT_COLUMNS
         settings = {
-            "time_limit": max(seconds, 0.01),  # per run (HiGHS 1.16; older ones summed runs)
+            "time_limit": seconds,  # per run (HiGHS 1.16; older ones summed runs)
             "mip_rel_gap": self.options.mip_gap if mip_gap is None else mip_gap,
             "random_seed": self.options.seed,
             "threads": self.options.threads or 0,
             "mip_lp_solver": "ipm" if large else "choose",
         }
         if len(self.form.columns) >= GUARDED_COLUMNS:
-            outcome = run_guarded(highs, settings, start, max(seconds, 0.01))
+            outcome = run_guarded(highs, settings, start, seconds)
         else:
             outcome = run_highs(highs, settings, start)  # small: HiGHS's own limit holds
         if self.form.is_mip:
