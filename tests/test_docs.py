@@ -44,10 +44,19 @@ def test_python_examples_run_in_order(page):
         assert namespace["result"].audit() == []
 
 
+def _args(line, folder):
+    """A usage line's arguments, with ``results/...`` inside ``folder``."""
+    args = shlex.split(line)[1:]
+    return [str(folder / "out" / a[8:]) if a.startswith("results/") else a for a in args]
+
+
 @pytest.mark.parametrize("line", usage_lines())
 def test_usage_lines_run(line, tmp_path):
-    args = shlex.split(line)[1:]
-    args = [str(tmp_path / "out" / a[8:]) if a.startswith("results/") else a for a in args]
+    args = _args(line, tmp_path)
+    if "--out" not in args:  # a line that reads an output folder: the line writing it first
+        for writer in (_args(other, tmp_path) for other in usage_lines()):
+            if "--out" in writer and writer[writer.index("--out") + 1] in args:
+                assert CliRunner().invoke(app, writer).exit_code == 0
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
 
