@@ -29,7 +29,10 @@ def kill(pool: ProcessPoolExecutor) -> None:
     """Stop a pool's workers now, whatever they are doing."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.kill()  # no public way before Python 3.14's kill_workers()
-    pool.shutdown(wait=False, cancel_futures=True)
+    # Waiting takes milliseconds once the workers are dead, and lets the pool's manager
+    # thread close its pipes now: at interpreter exit Python would write to one of them
+    # unlocked while that thread closes it ("OSError: Bad file descriptor" on stderr).
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager

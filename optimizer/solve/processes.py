@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 def start_child(parent: int) -> None:
@@ -29,15 +30,26 @@ def start_child(parent: int) -> None:
 
 @contextmanager
 def starting() -> Iterator[None]:
-    """Block Ctrl-C in this thread while starting children: they inherit the block.
+    """Start children here: a Ctrl-C meanwhile waits until every child has started.
 
     A spawned child starts with the signal mask of the thread that forked it, through the
-    exec, so a Ctrl-C during a child's start (its imports) never reaches it. The command
-    loses nothing: a Ctrl-C meanwhile is delivered when the block ends (or at once to
-    another of its threads).
+    exec, so blocking SIGINT here keeps a Ctrl-C during a child's start (its imports) from
+    reaching it. The command's own Ctrl-C is held too (in the main thread): raised halfway
+    through a start, after the fork but before the child is sent its task, it would leave
+    a child that prints ``EOFError: Ran out of input``. The Ctrl-C is acted on when the
+    block ends; nothing is lost.
     """
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held: list[Any] = []
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main else None
+    if callable(handler):
+        signal.signal(signal.SIGINT, lambda signum, frame: held.append(frame))
     try:
         yield
     finally:
+        if callable(handler):
+            signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    if held and callable(handler):
+        handler(signal.SIGINT, held[0])  # the usual handler raises KeyboardInterrupt
