@@ -19,6 +19,7 @@ INSTANCES = {
     "knapPI_3_100_1000_1": 2397,  # strongly correlated
 }
 
+
 def read_instance(path: Path) -> tuple[list[tuple[int, int]], int]:
     """Items as (profit, weight), and the capacity: n, then n lines `profit weight`, then C."""
     numbers = [line.split() for line in path.read_text().splitlines() if line.strip()]
