@@ -138,6 +138,23 @@ class Session:
             goal.cost[columns],
         )
 
+    def complete(self, fixed: dict[int, float], seconds: float) -> np.ndarray | None:
+        """A whole plan with the ``fixed`` columns at their values and the rest solved for.
+
+        None when no plan has those values (or none was found in ``seconds``). The
+        columns' bounds are restored afterwards.
+        """
+        columns = np.fromiter(fixed, dtype=np.int32, count=len(fixed))
+        lower, upper = self.form.col_lower[columns], self.form.col_upper[columns]
+        values = np.clip(np.fromiter(fixed.values(), dtype=float, count=len(fixed)), lower, upper)
+        self.highs.changeColsBounds(len(columns), columns, values, values)
+        try:
+            stage = self.run(seconds)
+        finally:
+            self.highs.changeColsBounds(len(columns), columns, lower, upper)
+        plan, self.plan = self.plan, None
+        return plan if stage.objective is not None else None
+
     def run(
         self, seconds: float, mip_gap: float | None = None, start: np.ndarray | None = None
     ) -> Stage:

@@ -10,12 +10,14 @@ secondary on the same HiGHS instance, starting from the stage-one plan.
 import time
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 
 from models import Scenario, SolverOptions
 from models.references import span_warnings
 from optimizer.input.load import ScenarioLike, checked_options, load_scenario
 from optimizer.model.formulation import build_model, primary_cap, start_from_nothing
+from optimizer.model.greedy import greedy_plan
 from optimizer.solve.diagnose import explain, summary, without
 from optimizer.solve.highs import INFEASIBLE, Session, Stage
 from optimizer.solve.results import Result, extract
@@ -150,6 +152,18 @@ def solve_model(
     return result
 
 
+def greedy_start(
+    m: pyo.ConcreteModel, scenario: Scenario, session: Session, seconds: float
+) -> np.ndarray | None:
+    """The greedy plan's orders and steps, the rest of the plan solved for by HiGHS; or None."""
+    plan = greedy_plan(m, scenario)
+    if plan is None:
+        return None
+    column = {id(var): i for i, var in enumerate(session.form.columns)}
+    fixed = {column[id(var)]: value for var, value in plan if id(var) in column}
+    return session.complete(fixed, seconds)
+
+
 def run_stages(
     m: pyo.ConcreteModel,
     form: StandardForm,
@@ -162,9 +176,15 @@ def run_stages(
     began = clock.started  # the limit covers the whole solve, reading and building too
     session = Session(options, form, relaxed)
     session.optimise("primary_objective")
-    # doing nothing, where it is feasible, is the first incumbent: a plan whatever the limit
-    start = form.values() if start_from_nothing(m, scenario) else None
     clock.lap("transfer")
+    # the first incumbent, a plan whatever the limit: doing nothing where it is feasible,
+    # else the greedy plan (optimizer/model/greedy.py) completed by HiGHS
+    if start_from_nothing(m, scenario):
+        start = form.values()
+    else:
+        left = options.time_limit - (time.perf_counter() - began)
+        start = greedy_start(m, scenario, session, left)
+    clock.lap("start")
     stages = [session.run(options.time_limit - (time.perf_counter() - began), start=start)]
     clock.lap("stage1")
     first_plan = session.plan
