@@ -25,6 +25,7 @@ solve stopped at its limit has an answer.
 
 import heapq
 import math
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -418,8 +419,11 @@ class Greedy:
             self.buy_most(b, s, tau, wanted)
         return target - sum(self.level[x, c][i] for x in buyers) <= 1e-6
 
-    def close_gaps(self) -> None:
-        """Orders by weighted gap closed per unit of money, while any closes a gap."""
+    def close_gaps(self, until: float = math.inf) -> None:
+        """Orders by weighted gap closed per unit of money, while any closes a gap.
+
+        Stops at ``until`` (``time.perf_counter()``): every order keeps the plan feasible.
+        """
         m, scenario = self.m, self.scenario
         end, tail_weight = scenario.horizon.end, scenario.horizon.tail_weight
         requirement = {(b, c): scenario.series(m.needs[b][c].requirement) for b, c in m.LEVELS}
@@ -453,8 +457,8 @@ class Greedy:
         queue = [(-ratio(b, s, t), b, s, t) for b, s, t in self.orders]
         queue = [item for item in queue if item[0] < 0]
         heapq.heapify(queue)
-        while queue:
-            negative, b, s, t = heapq.heappop(queue)
+        while queue and time.perf_counter() < until:
+            _, b, s, t = heapq.heappop(queue)
             now = ratio(b, s, t)
             if now <= 0:
                 continue
@@ -481,17 +485,21 @@ class Greedy:
             heapq.heappush(queue, (-ratio(b, s, t), b, s, t))
 
 
-def greedy_plan(m: pyo.ConcreteModel, scenario: Scenario) -> list[tuple] | None:
+def greedy_plan(
+    m: pyo.ConcreteModel, scenario: Scenario, seconds: float = math.inf
+) -> list[tuple] | None:
     """Orders and expansion steps that meet the floors and deadlines, or None if it fails.
 
-    ``(variable, value)`` for every ``order`` and ``expansion_steps`` variable.
+    ``(variable, value)`` for every ``order`` and ``expansion_steps`` variable. The third
+    pass stops after ``seconds`` (the first two are needed for a plan at all).
     """
+    began = time.perf_counter()
     if scenario.objective.risk:
         return None  # a robust model's sample levels are not built here
     greedy = Greedy(m, scenario)
     if not (greedy.meet_floors() and greedy.meet_deadlines()):
         return None
-    greedy.close_gaps()
+    greedy.close_gaps(until=began + seconds)
     plan = [(m.order[key], greedy.order.get(key, 0.0)) for key in m.ORDERS]
     steps = [(m.expansion_steps[key], greedy.steps.get(key, 0)) for key in m.EXPANSIONS]
     return plan + steps

@@ -156,7 +156,7 @@ def greedy_start(
     m: pyo.ConcreteModel, scenario: Scenario, session: Session, seconds: float
 ) -> np.ndarray | None:
     """The greedy plan's orders and steps, the rest of the plan solved for by HiGHS; or None."""
-    plan = greedy_plan(m, scenario)
+    plan = greedy_plan(m, scenario, seconds / 4)  # the rest for HiGHS
     if plan is None:
         return None
     column = {id(var): i for i, var in enumerate(session.form.columns)}
