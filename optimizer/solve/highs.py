@@ -24,6 +24,12 @@ Status = highspy.HighsModelStatus
 # From this many columns the MIP's root LP is solved by interior point: at 1000×20
 # (50,000 columns) stage 1 took 16.6 s instead of 37.9 s (benchmarks/README.md).
 INTERIOR_POINT_COLUMNS = 20_000
+# With this share of the order columns in whole units or more, HiGHS runs without presolve:
+# on such models (the `dense` family) its presolve marks hundreds of level columns implied
+# integer and the root's cut rounds then cost more than they gain: 2.5-3x faster without it
+# at 200x15 and 1000x20; neutral on `ladder`, 2x slower on `share-only` 1000x20 (70 % whole
+# units), and no bundled scenario reaches it (benchmarks/README.md, "Choosing by evidence").
+WHOLE_UNITS_WITHOUT_PRESOLVE = 0.9
 # From this many columns a run goes to a child process stopped at its deadline
 # (optimizer/solve/guard.py): HiGHS's own limit overran by 3–10 s from 1000×20 up.
 GUARDED_COLUMNS = 20_000
@@ -95,6 +101,10 @@ class Session:
         self.options = _process_threads(options)
         self.form = form
         self.plan: np.ndarray | None = None
+        whole = [v.is_integer() for v in form.columns if v.parent_component().local_name == "order"]
+        self.presolve = (
+            "off" if whole and np.mean(whole) >= WHOLE_UNITS_WITHOUT_PRESOLVE else "choose"
+        )
         A = form.matrix
         row_lower, row_upper = form.row_bounds(relaxed)
         with capture_output(capture_fd=True):  # highspy prints a banner: keep --format json clean
@@ -171,6 +181,7 @@ class Session:
             "random_seed": self.options.seed,
             "threads": self.options.threads or 0,
             "mip_lp_solver": "ipm" if large else "choose",
+            "presolve": self.presolve,
         }
         if len(self.form.columns) >= GUARDED_COLUMNS:
             outcome = run_guarded(highs, settings, start, seconds)

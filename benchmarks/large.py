@@ -1,0 +1,88 @@
+"""A plan at 3000×30 (issue 16, part 3): ``solve()`` with a 10-minute limit, across seeds.
+
+Each family × seed is solved in a fresh process, as a user would call it (both stages,
+``--time-limit`` and ``--mip-gap``), one at a time. Recorded: the wall time of the call,
+the status, the primary objective and its gap (stage 1's, HiGHS's relative gap), the
+steps' timings, and peak memory of the command and of its child (the guarded HiGHS run).
+The target: a plan within 5 % in ≤ 10 min, peak memory ≤ 2 GB (command and child).
+
+    python benchmarks/large.py --families ladder dense share-only --seeds 0 1 2 \\
+        --out benchmarks/results/2026-12-03-3000x30-greedy.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import families  # noqa: E402  (a sibling script, not a package)
+from record import commit, write_rows  # noqa: E402
+
+CHILD = """
+import json, resource, sys, time
+from optimizer import solve
+began = time.perf_counter()
+result = solve(sys.argv[1], time_limit=float(sys.argv[2]), mip_gap=float(sys.argv[3]))
+wall = time.perf_counter() - began
+print(json.dumps({
+    "wall": wall, "status": result.status, "objective": result.objective,
+    "primary_gap": result.mip_gap, "message": result.message,
+    "timings": result.timings,
+    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    "peak_mib_child": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
+}))
+"""
+FIELDS = [
+    "family", "rung", "seed", "time_limit", "mip_gap", "wall", "status", "objective",
+    "primary_gap", "message", "t_load", "t_build", "t_transfer", "t_start", "t_stage1",
+    "t_stage2", "t_total", "peak_mib", "peak_mib_child", "commit",
+]  # fmt: skip
+
+
+def measure(path: Path, limit: float, gap: float) -> dict:
+    """One ``solve()`` of ``path`` in a fresh process."""
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(limit), str(gap)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rung", default="3000x30")
+    parser.add_argument("--families", nargs="+", default=list(families.FAMILIES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--mip-gap", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for seed in args.seeds:
+            for family in args.families:
+                path = families.write(family, args.rung, Path(folder), seed)
+                outcome = measure(path, args.time_limit, args.mip_gap)
+                laps = outcome.pop("timings")
+                row = {
+                    "family": family, "rung": args.rung, "seed": seed,
+                    "time_limit": args.time_limit, "mip_gap": args.mip_gap, **outcome,
+                    **{f"t_{k}": round(v, 2) for k, v in laps.items() if f"t_{k}" in FIELDS},
+                    "commit": commit(),
+                }  # fmt: skip
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    write_rows(args.out, FIELDS, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
