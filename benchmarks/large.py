@@ -6,13 +6,14 @@ the status, the primary objective and its gap (stage 1's, HiGHS's relative gap),
 steps' timings, and peak memory of the command and of its child (the guarded HiGHS run).
 The target: a plan within 5 % in ≤ 10 min, peak memory ≤ 2 GB (command and child).
 
-    python benchmarks/large.py --families ladder dense share-only --seeds 0 1 2 \\
+    python benchmarks/large.py --families ladder dense share-only --seeds 0 \\
         --out benchmarks/results/2026-12-03-3000x30-greedy.csv
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mip-gap", type=float, default=0.05)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    rows = []
+    write_rows(args.out, FIELDS, [])  # the header now: an existing file is refused at once
     with tempfile.TemporaryDirectory() as folder:
         for seed in args.seeds:
             for family in args.families:
@@ -78,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                     **{f"t_{k}": round(v, 2) for k, v in laps.items() if f"t_{k}" in FIELDS},
                     "commit": commit(),
                 }  # fmt: skip
-                rows.append(row)
+                with args.out.open("a", newline="") as f:  # each row as it is measured
+                    csv.DictWriter(f, fieldnames=FIELDS).writerow(row)
                 print(json.dumps(row), flush=True)
-    write_rows(args.out, FIELDS, rows)
     return 0
 
 
