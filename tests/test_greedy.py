@@ -1,0 +1,110 @@
+"""The greedy start (issue 16, part 3): a plan where doing nothing breaks a rule.
+
+Each micro scenario is ``test_rules.micro`` (its docstring has the numbers); the greedy's
+plan is worked out by hand in each test's comment, completed by HiGHS with its orders
+and steps fixed, and audited like any plan.
+"""
+
+import pytest
+from conftest import solve_audited
+from test_benchmarks import _script
+from test_rules import EXPANSION, deadline_doc, micro
+from test_time_limit import guarded_fixture  # noqa: F401  (a fixture used below)
+
+from optimizer import load_scenario
+from optimizer.model.formulation import build_model, start_from_nothing
+from optimizer.solve.highs import Session, Stage
+from optimizer.solve.results import Result, extract
+from optimizer.solve.stages import greedy_start
+from optimizer.solve.standard_form import compile_model
+
+
+def greedy(doc: object) -> Result:
+    """The completed greedy plan of ``doc`` as a ``Result``, audited."""
+    scenario = load_scenario(doc)
+    m = build_model(scenario)
+    form = compile_model(m)
+    session = Session(scenario.solver, form)
+    session.optimise("primary_objective")
+    plan = greedy_start(m, scenario, session, 30)
+    assert plan is not None, "the greedy found no plan"
+    goal = form.objectives["primary_objective"]
+    form.load(plan)
+    stage = Stage("feasible-at-limit", float(goal.cost @ plan + goal.offset), None, "greedy")
+    result = extract(m, scenario, None, [stage], scenario.solver)
+    assert result.audit() == []
+    return result
+
+
+def ordered(result: Result) -> dict[tuple[str, int], float]:
+    return {(r.system, int(r.year)): float(r.quantity) for r in result.orders.itertuples()}
+
+
+def test_the_greedy_meets_a_deadline_with_the_cheapest_units_in_time():
+    # arty ≥ 3 from 2027 (fr_sys, 200 a unit, the only arty system); 400 a year. Deadline
+    # pass, 2027: fr 2026 first (same price per unit as 2027; the earlier order first): 3
+    # wanted, 400/200 = 2 affordable → 2; then fr 2027: 1 (200). Gap pass: the 200 left in
+    # 2027 buy 2 US (air 3/4 per unit-year per 100 beats arty's 1/4 per 200); 2026 has no
+    # money. Air gaps 4, 2 → 3 + 1.5; arty 2, 1 → 0.5 + 0.25: 5.25 (the optimum is 4.0).
+    doc = deadline_doc()
+    assert not start_from_nothing(build_model(load_scenario(doc)), load_scenario(doc))
+    result = greedy(doc)
+    assert ordered(result) == {("fr_sys", 2026): 2.0, ("fr_sys", 2027): 1.0, ("us_sys", 2027): 2.0}
+    assert result.objective == pytest.approx(5.25)
+    assert solve_audited(doc).objective == pytest.approx(4.0)
+
+
+def test_the_greedy_meets_an_investment_floor_with_the_cheapest_steps():
+    # ≥ 100 invested in French lines: one step of fr_sys (100), leaving 300 → 3 US units,
+    # gap 1 → 0.25, which is the optimum here too.
+    rule = {"id": "fr", "type": "min_investment", "select": {"suppliers": ["fr_co"]}, "amount": 100}
+    result = greedy(micro([rule], fr=EXPANSION))
+    assert result.investments["steps"].sum() == pytest.approx(1.0)
+    assert ordered(result) == {("us_sys", 2026): 3.0}
+    assert result.objective == pytest.approx(0.25)
+
+
+def test_the_greedy_keeps_a_share_rule_and_a_budget():
+    # EU content ≥ 50 % of spend; only EU systems' content counts (fr 0.8), so every US
+    # order moves the row by −0.5 per euro and FR by +0.3. US units close the gap twice as
+    # fast per euro, but each US order tried first (4, then 2, then 1 unit) would break
+    # the share: refused. 2 FR (400) hold it: gap 2 → 0.5. That is the optimum too: the
+    # share needs 160f ≥ 50u + 100f, u ≤ 1.2f, and 100u + 200f ≤ 400 then buys 2 units.
+    rule = {"id": "content", "type": "share", "select": {"groups": ["eu"]},
+            "measure": "content", "value": 0.5}  # fmt: skip
+    result = greedy(micro([rule]))
+    assert ordered(result) == {("fr_sys", 2026): 2.0}
+    assert result.objective == pytest.approx(0.5)
+    assert solve_audited(micro([rule])).objective == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("family", ["ladder", "dense"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_greedy_plans_every_generated_scenario_with_a_deadline(family, seed):
+    # A deadline (checked against a witness plan) and a content share: doing nothing is
+    # infeasible; the greedy plan is whole, audited, and no better than the optimum.
+    scenario = load_scenario(_script("families").generate(family, "30x6", seed))
+    assert not start_from_nothing(build_model(scenario), scenario)
+    result = greedy(scenario)
+    assert result.objective >= solve_audited(scenario).objective - 1e-9
+
+
+@pytest.mark.parametrize("variant", ["build-europe", "dual-track"])
+def test_the_greedy_plans_the_bundled_investment_floors(variant):
+    # Doing nothing breaks the floor (EUR 2.5 bn for EU lines); the greedy buys steps first.
+    scenario = load_scenario("europe-2030", variant)
+    floor = next(r.amount for r in scenario.enabled_rules if r.type == "min_investment")
+    assert greedy(scenario).investments["cost"].sum() >= floor - 1e-6
+
+
+def test_a_child_stopped_before_any_plan_answers_with_the_greedy_plan(guarded):
+    # Doing nothing breaks the deadline, so before the greedy a run stopped this early had
+    # no answer at all; now the completed greedy plan is the answer.
+    scenario = load_scenario(deadline_doc())
+    m = build_model(scenario)
+    session = Session(scenario.solver, compile_model(m))
+    session.optimise("primary_objective")
+    start = greedy_start(m, scenario, session, 30)
+    stage = session.run(0.01, start=start)
+    assert stage.status == "feasible-at-limit" and stage.objective == pytest.approx(5.25)
+    assert (session.plan == start).all()
