@@ -553,6 +553,19 @@ def switch_to_secondary(m: pyo.ConcreteModel, primary_optimum: float) -> None:
     m.secondary_objective.activate()
 
 
+def levels_without_orders(m: pyo.ConcreteModel, scenario: Scenario, b: str, c: str) -> list[float]:
+    """l_{b,c,t} for every delivery year from stock, pipeline and consumption alone."""
+    need = m.needs[b][c]
+    initial, used = scenario.series(need.initial), scenario.series(need.consumption)
+    levels, level, stock_before = [], 0.0, 0.0
+    for t in scenario.delivery_years:
+        arrived = sum(e * m.system[s].pipeline_for(b).get(t, 0.0) for s, e in m.contributors[c])
+        level += initial[t] - stock_before + arrived - used[t]
+        stock_before = initial[t]
+        levels.append(level)
+    return levels
+
+
 HARD_RULES = ("deadline", "min_investment")  # the only rules that doing nothing can break
 
 
@@ -569,14 +582,9 @@ def start_from_nothing(m: pyo.ConcreteModel, scenario: Scenario) -> bool:
     for var in m.component_data_objects(pyo.Var, descend_into=True):
         var.set_value(0, skip_validation=True)
     for b, c in m.LEVELS:
-        need = m.needs[b][c]
-        initial, used = scenario.series(need.initial), scenario.series(need.consumption)
-        requirement = scenario.series(need.requirement)
-        level, stock_before = 0.0, 0.0
-        for t in scenario.delivery_years:
-            arrived = sum(e * m.system[s].pipeline_for(b).get(t, 0.0) for s, e in m.contributors[c])
-            level += initial[t] - stock_before + arrived - used[t]
-            stock_before = initial[t]
+        requirement = scenario.series(m.needs[b][c].requirement)
+        levels = levels_without_orders(m, scenario, b, c)
+        for t, level in zip(scenario.delivery_years, levels, strict=True):
             m.level[b, c, t].set_value(level, skip_validation=True)
             if (b, c, t) in m.gap:
                 m.gap[b, c, t].set_value(max(0.0, requirement[t] - level), skip_validation=True)

@@ -33,6 +33,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from models import Scenario
+from optimizer.model.formulation import levels_without_orders
 
 TOLERANCE = 1e-7
 
@@ -89,10 +90,10 @@ class Money:
                 break
         return portions
 
-    def refund(self, portions: list[tuple[str, int, float]]) -> None:
-        """Give back what ``pay`` spent."""
+    def refund(self, portions: list[tuple[str, int, float]], sign: int = 1) -> None:
+        """Give back what ``pay`` spent (``sign`` −1: spend it again)."""
         for beta, t, part in portions:
-            self.spent[beta][t - self.start] -= part
+            self.spent[beta][t - self.start] -= sign * part
 
 
 class Rows:
@@ -216,19 +217,9 @@ class Greedy:
         self.orders = [key for key in m.ORDERS if key not in excluded]
         self.types = self._types()
         self.years = list(scenario.delivery_years)
-        self.level = {}
-        for b, c in m.LEVELS:
-            need = m.needs[b][c]
-            initial, used = scenario.series(need.initial), scenario.series(need.consumption)
-            level, before, levels = 0.0, 0.0, []
-            for t in self.years:
-                arrived = sum(
-                    e * m.system[s].pipeline_for(b).get(t, 0.0) for s, e in m.contributors[c]
-                )
-                level += initial[t] - before + arrived - used[t]
-                before = initial[t]
-                levels.append(level)
-            self.level[b, c] = np.array(levels)
+        self.level = {
+            (b, c): np.array(levels_without_orders(m, scenario, b, c)) for b, c in m.LEVELS
+        }
 
     def _types(self) -> list[tuple[int, list[str], set[str], set[str]]]:
         """Each max_types limit: (value, its buyers, its capabilities, systems taken up)."""
@@ -293,7 +284,7 @@ class Greedy:
                 for done in paid:
                     self.money.refund(done)
                 if refund is not None:
-                    self._repay(refund[1])
+                    self.money.refund(refund[1], sign=-1)
                 return False
             paid.append(portions)
         if len(payments) == 2:
@@ -306,10 +297,6 @@ class Greedy:
                 taken.add(s)
         self._deliver(b, s, t + m.system[s].lead_time, quantity)
         return True
-
-    def _repay(self, portions: list) -> None:
-        for beta, t, part in portions:
-            self.money.spent[beta][t - self.money.start] += part
 
     def _deliver(self, b: str, s: str, arrival: int, quantity: float) -> None:
         i = arrival - self.years[0]
