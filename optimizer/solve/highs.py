@@ -165,8 +165,25 @@ class Session:
         plan, self.plan = self.plan, None
         return plan if stage.objective is not None else None
 
+    def relaxation(self, seconds: float) -> np.ndarray | None:
+        """The plan of the LP relaxation (every column continuous), or None if none in time."""
+        integer = np.flatnonzero(self.form.integer).astype(np.int32)
+        kinds = [highspy.HighsVarType.kContinuous] * len(integer)
+        self.highs.changeColsIntegrality(len(integer), integer, np.array(kinds))
+        try:
+            stage = self.run(seconds, lp_solver="ipm")
+        finally:
+            kinds = [highspy.HighsVarType.kInteger] * len(integer)
+            self.highs.changeColsIntegrality(len(integer), integer, np.array(kinds))
+        plan, self.plan = self.plan, None
+        return plan if stage.objective is not None else None
+
     def run(
-        self, seconds: float, mip_gap: float | None = None, start: np.ndarray | None = None
+        self,
+        seconds: float,
+        mip_gap: float | None = None,
+        start: np.ndarray | None = None,
+        lp_solver: str = "choose",
     ) -> Stage:
         """Solve the model as it stands within ``seconds``; ``start`` is a first incumbent.
 
@@ -182,6 +199,7 @@ class Session:
             "threads": self.options.threads or 0,
             "mip_lp_solver": "ipm" if large else "choose",
             "presolve": self.presolve,
+            "solver": lp_solver,  # of an LP (the relaxation); a MIP's root: mip_lp_solver
         }
         if len(self.form.columns) >= GUARDED_COLUMNS:
             outcome = run_guarded(highs, settings, start, seconds)
