@@ -1,4 +1,5 @@
-"""The greedy start (issue 16, part 3): a plan where doing nothing breaks a rule.
+"""The starts (issue 16, part 3): the greedy plan where doing nothing breaks a rule, and
+the LP relaxation rounded for a large model.
 
 Each micro scenario is ``test_rules.micro`` (its docstring has the numbers); the greedy's
 plan is worked out by hand in each test's comment, completed by HiGHS with its orders
@@ -13,9 +14,10 @@ from test_time_limit import guarded_fixture  # noqa: F401  (a fixture used below
 
 from optimizer import load_scenario
 from optimizer.model.formulation import build_model, start_from_nothing
+from optimizer.solve import stages
 from optimizer.solve.highs import Session, Stage
 from optimizer.solve.results import Result, extract
-from optimizer.solve.stages import greedy_start
+from optimizer.solve.stages import greedy_start, rounded_start
 from optimizer.solve.standard_form import compile_model
 
 
@@ -108,3 +110,32 @@ def test_a_child_stopped_before_any_plan_answers_with_the_greedy_plan(guarded):
     stage = session.run(0.01, start=start)
     assert stage.status == "feasible-at-limit" and stage.objective == pytest.approx(5.25)
     assert (session.plan == start).all()
+
+
+def test_the_rounded_start_rounds_down_when_the_nearest_breaks_the_budget():
+    # 350 to spend: the LP relaxation buys 3.5 US units (100 each), gap 0.5/4 = 0.125.
+    # Nearest (4 units) costs 400 > 350, so HiGHS finds no completion; rounded down, 3 US
+    # units and 50 left: gap 1/4 = 0.25, which is the optimum too.
+    scenario = load_scenario(micro(budget=350))
+    m = build_model(scenario)
+    form = compile_model(m)
+    session = Session(scenario.solver, form)
+    session.optimise("primary_objective")
+    assert float(form.objectives["primary_objective"].cost @ session.relaxation(30)) == (
+        pytest.approx(0.125)
+    )
+    plan = rounded_start(session, 30)
+    form.load(plan)
+    result = extract(m, scenario, None, [Stage("optimal", 0.25, 0.0, "rounded")], scenario.solver)
+    assert result.audit() == []
+    assert ordered(result) == {("us_sys", 2026): 3.0}
+    assert float(form.objectives["primary_objective"].cost @ plan) == pytest.approx(0.25)
+
+
+def test_a_solve_with_the_rounded_start_reaches_the_same_optimum(monkeypatch):
+    # Every model gets the rounded start here (from 0 columns): the optimum is unchanged.
+    scenario = _script("families").generate("dense", "30x6", 1)
+    before = solve_audited(scenario)
+    monkeypatch.setattr(stages, "ROUNDED_START_COLUMNS", 0)
+    after = solve_audited(scenario)
+    assert after.objective == pytest.approx(before.objective, abs=1e-9)
