@@ -478,7 +478,8 @@ def greedy_plan(
     """Orders and expansion steps that meet the floors and deadlines, or None if it fails.
 
     ``(variable, value)`` for every ``order`` and ``expansion_steps`` variable. The third
-    pass stops after ``seconds`` (the first two are needed for a plan at all).
+    pass stops after ``seconds`` and is skipped when it has none (the first two are needed
+    for a plan at all).
     """
     began = time.perf_counter()
     if scenario.objective.risk:
@@ -486,7 +487,8 @@ def greedy_plan(
     greedy = Greedy(m, scenario)
     if not (greedy.meet_floors() and greedy.meet_deadlines()):
         return None
-    greedy.close_gaps(until=began + seconds)
+    if seconds > 0:
+        greedy.close_gaps(until=began + seconds)
     plan = [(m.order[key], greedy.order.get(key, 0.0)) for key in m.ORDERS]
     steps = [(m.expansion_steps[key], greedy.steps.get(key, 0)) for key in m.EXPANSIONS]
     return plan + steps

@@ -69,6 +69,8 @@ def _stage(status: Status, has_plan: bool, incumbent: float, bound: float | None
         return Stage("error", None, None, "no plan found before the time limit")
     if status in (Status.kInfeasible, Status.kUnboundedOrInfeasible):
         return INFEASIBLE
+    if status == Status.kUnknown and has_plan:  # e.g. interior point without crossover
+        return Stage("feasible-at-limit", incumbent, gap, "HiGHS stopped with a plan, unproved")
     return Stage("error", None, None, f"HiGHS stopped: {status.name}")
 
 
@@ -200,6 +202,7 @@ class Session:
             "mip_lp_solver": "ipm" if large else "choose",
             "presolve": self.presolve,
             "solver": lp_solver,  # of an LP (the relaxation); a MIP's root: mip_lp_solver
+            "run_crossover": "off" if lp_solver == "ipm" else "on",  # a point to round will do
         }
         if len(self.form.columns) >= GUARDED_COLUMNS:
             outcome = run_guarded(highs, settings, start, seconds)

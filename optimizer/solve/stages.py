@@ -26,7 +26,11 @@ from optimizer.solve.standard_form import StandardForm, compile_if_feasible
 # From this many columns the start is also the LP relaxation rounded (``rounded_start``):
 # at 3000×30 HiGHS sent no plan better than the greedy's in 582 s (benchmarks/README.md).
 ROUNDED_START_COLUMNS = 20_000
-ROUNDED = ("order", "expansion_steps")  # the columns rounded; HiGHS solves for the rest
+ROUNDED = ("order",)  # the columns rounded; HiGHS solves for the rest (steps too)
+# From this many columns the greedy start also spends money on closing gaps (its third
+# pass); below, HiGHS finds better plans within its root than that pass, which took a
+# quarter of the solve at 200×15 (benchmarks/README.md, "The greedy's third pass").
+GREEDY_GAPS_COLUMNS = 20_000
 
 
 def solver_options(scenario: Scenario, overrides: dict[str, Any]) -> SolverOptions:
@@ -169,7 +173,8 @@ def greedy_start(
 ) -> np.ndarray | None:
     """The greedy plan's orders and steps, the rest of the plan solved for by HiGHS; or None."""
     began = time.perf_counter()
-    plan = greedy_plan(m, scenario, seconds / 4)  # the rest for HiGHS
+    large = len(session.form.columns) >= GREEDY_GAPS_COLUMNS
+    plan = greedy_plan(m, scenario, seconds / 4 if large else 0)  # the rest for HiGHS
     if plan is None:
         return None
     column = {id(var): i for i, var in enumerate(session.form.columns)}
@@ -184,7 +189,7 @@ def rounded_start(session: Session, seconds: float) -> np.ndarray | None:
     breaks a row; divisible orders, adoptions and the rest are left to HiGHS.
     """
     began = time.perf_counter()
-    relaxed = session.relaxation(seconds / 2)
+    relaxed = session.relaxation(seconds * 2 / 3)
     if relaxed is None:
         return None
     rounded = [
@@ -223,7 +228,9 @@ def run_stages(
     if len(form.columns) >= ROUNDED_START_COLUMNS and not scenario.objective.risk:
         # a large model: HiGHS's own first good plan can take minutes
         left = options.time_limit - (time.perf_counter() - began)
-        start = _better(session, start, rounded_start(session, left / 2))
+        # three quarters of the time left: at 3000×30 the relaxation took 114-150 s and
+        # its completion 104 s, and the plan was then within 0.5 % (benchmarks/README.md)
+        start = _better(session, start, rounded_start(session, left * 3 / 4))
     clock.lap("start")
     stages = [session.run(options.time_limit - (time.perf_counter() - began), start=start)]
     clock.lap("stage1")
