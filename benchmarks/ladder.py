@@ -41,21 +41,6 @@ import families  # noqa: E402  (sibling scripts, not a package)
 import plain  # noqa: E402
 from record import commit  # noqa: E402
 
-
-def _git() -> str:
-    """The commit, ``+dirty`` when ``models/`` or ``optimizer/`` differ from it.
-
-    Read for every row: others commit and edit in the same checkout while a long run goes on.
-    """
-    changed = subprocess.run(
-        ["git", "status", "--porcelain", "--", "models", "optimizer"],
-        cwd=HERE.parent,
-        capture_output=True,
-        text=True,
-    )
-    return commit() + ("+dirty" if changed.stdout.strip() else "")
-
-
 COLUMNS = [
     "date", "family", "rung", "seed", "scenario", "time_limit", "mip_gap",
     "dualtrack_s", "plain_s", "ratio",
@@ -148,7 +133,7 @@ def measure(family: str, rung: str, seed: int, args: argparse.Namespace) -> dict
         "time_limit": args.time_limit,
         "mip_gap": args.mip_gap,
         "load_avg_1m": os.getloadavg()[0],
-        "git": _git(),
+        "git": commit(),
     }
     seconds = {}
     for side in ("dualtrack", "plain"):

@@ -39,22 +39,40 @@ print(json.dumps({
     "peak_mib_child": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
 }))
 """
+REFERENCE = """
+import json, sys
+from optimizer import load_scenario
+from optimizer.model.formulation import build_model
+from optimizer.solve.highs import Session
+from optimizer.solve.standard_form import compile_model
+scenario = load_scenario(sys.argv[1])
+form = compile_model(build_model(scenario))
+session = Session(scenario.solver, form)
+session.optimise("primary_objective")
+plan = session.relaxation(float(sys.argv[2]))
+goal = form.objectives["primary_objective"]
+print(json.dumps({"lp_bound": None if plan is None else float(goal.cost @ plan + goal.offset)}))
+"""
 FIELDS = [
     "family", "rung", "seed", "time_limit", "mip_gap", "wall", "status", "objective",
     "primary_gap", "message", "t_load", "t_build", "t_transfer", "t_start", "t_stage1",
-    "t_stage2", "t_total", "peak_mib", "peak_mib_child", "commit",
+    "t_stage2", "t_total", "peak_mib", "peak_mib_child", "lp_bound", "gap_to_lp", "commit",
 ]  # fmt: skip
 
 
-def measure(path: Path, limit: float, gap: float) -> dict:
-    """One ``solve()`` of ``path`` in a fresh process."""
+def measure(code: str, *args: object) -> dict:
+    """The JSON line that ``code`` prints, run in a fresh process with ``args``."""
     run = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), str(limit), str(gap)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True
     )
     return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def gap_to(objective: float | None, bound: float | None) -> float | None:
+    """The plan's relative gap to a lower bound, or None without both."""
+    if objective is None or bound is None:
+        return None
+    return (objective - bound) / max(abs(objective), 1e-9)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--mip-gap", type=float, default=0.05)
+    parser.add_argument(
+        "--reference", type=float, default=0.0,
+        help="seconds for the LP relaxation, a lower bound to measure each plan by (0: none)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     write_rows(args.out, FIELDS, [])  # the header now: an existing file is refused at once
@@ -71,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds:
             for family in args.families:
                 path = families.write(family, args.rung, Path(folder), seed)
-                outcome = measure(path, args.time_limit, args.mip_gap)
+                outcome = measure(CHILD, path, args.time_limit, args.mip_gap)
                 laps = outcome.pop("timings")
+                if args.reference:
+                    outcome.update(measure(REFERENCE, path, args.reference))
+                    outcome["gap_to_lp"] = gap_to(outcome["objective"], outcome["lp_bound"])
                 row = {
                     "family": family, "rung": args.rung, "seed": seed,
                     "time_limit": args.time_limit, "mip_gap": args.mip_gap, **outcome,

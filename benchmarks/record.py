@@ -6,9 +6,12 @@ from pathlib import Path
 
 
 def commit() -> str:
-    """The short hash of the commit checked out."""
-    run = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return run.stdout.strip()
+    """The short hash of the commit checked out, ``+dirty`` when ``models/`` or ``optimizer/``
+    differ from it (read for every row: a long run may outlast an edit)."""
+    run = dict(cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "models", "optimizer"], **run)
+    return head + ("+dirty" if changed.stdout.strip() else "")
 
 
 def write_rows(path: Path, fields: list[str], rows: list[dict]) -> None:

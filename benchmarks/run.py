@@ -54,6 +54,7 @@ from optimizer.solve.standard_form import compile_model
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import Rung, write  # noqa: E402  (a sibling script, not a package)
+from record import commit  # noqa: E402
 
 COLUMNS = [
     # what was run
@@ -94,17 +95,6 @@ def _cpu() -> str:
     return platform.processor()
 
 
-def _git() -> str:
-    """Commit of the code measured, with ``+dirty`` when the tree has changes."""
-    try:
-        run = dict(cwd=HERE.parent, capture_output=True, text=True, check=True)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "models", "optimizer"], **run)
-        return commit + ("+dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
 def machine() -> dict:
     """Where the run happens: platform, CPU, versions, commit."""
     return {
@@ -114,7 +104,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "pyomo": pyomo.__version__,
         "highspy": version("highspy"),
-        "git": _git(),
+        "git": commit(),
     }
 
 
