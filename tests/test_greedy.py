@@ -21,6 +21,12 @@ from optimizer.solve.stages import greedy_start, rounded_start
 from optimizer.solve.standard_form import compile_model
 
 
+@pytest.fixture(autouse=True)
+def third_pass(monkeypatch):
+    """The greedy's third pass (gaps closed with the money left) for models of any size."""
+    monkeypatch.setattr(stages, "GREEDY_GAPS_COLUMNS", 0)
+
+
 def greedy(doc: object) -> Result:
     """The completed greedy plan of ``doc`` as a ``Result``, audited."""
     scenario = load_scenario(doc)
@@ -54,6 +60,15 @@ def test_the_greedy_meets_a_deadline_with_the_cheapest_units_in_time():
     assert ordered(result) == {("fr_sys", 2026): 2.0, ("fr_sys", 2027): 1.0, ("us_sys", 2027): 2.0}
     assert result.objective == pytest.approx(5.25)
     assert solve_audited(doc).objective == pytest.approx(4.0)
+
+
+def test_a_small_model_gets_the_greedy_without_its_third_pass(monkeypatch):
+    # Below GREEDY_GAPS_COLUMNS only the deadline pass runs: fr 2026: 2 and fr 2027: 1, no
+    # US unit. Air gap 4 in both years: 3 + 3; arty 2, then 1: 0.5 + 0.25 → 6.75.
+    monkeypatch.setattr(stages, "GREEDY_GAPS_COLUMNS", 20_000)
+    result = greedy(deadline_doc())
+    assert ordered(result) == {("fr_sys", 2026): 2.0, ("fr_sys", 2027): 1.0}
+    assert result.objective == pytest.approx(6.75)
 
 
 def test_the_greedy_meets_an_investment_floor_with_the_cheapest_steps():
