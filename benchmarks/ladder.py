@@ -167,6 +167,7 @@ def summarise(rows: list[dict]) -> list[dict]:
             "family": family,
             "runs": len(ratios),
             "median": statistics.median(ratios),
+            "quartiles": statistics.quantiles(ratios, n=4)[::2] if len(ratios) > 1 else ratios * 2,
             "worst": max(ratios),
             "best": min(ratios),
             "at_limit": limits[rung, family],
@@ -183,11 +184,12 @@ def _order(item: tuple) -> tuple:
 
 
 def print_summary(rows: list[dict]) -> None:
-    print("rung      family       runs  median  worst   best   runs with a limit hit")
+    print("rung      family       runs  median  quartiles    worst   best   runs with a limit hit")
     for s in summarise(rows):
+        low, high = s["quartiles"]
         print(
             f"{s['rung']:<9} {s['family']:<11} {s['runs']:>5}  {s['median']:6.2f}  "
-            f"{s['worst']:6.2f}  {s['best']:5.2f}  {s['at_limit']}"
+            f"{low:4.2f}–{high:4.2f}  {s['worst']:6.2f}  {s['best']:5.2f}  {s['at_limit']}"
         )
 
 

@@ -197,3 +197,6 @@ def test_ladder_counts_a_limit_as_the_limit_and_summarises(ladder):
     assert summary["9x9", "ladder"]["at_limit"] == 1
     assert summary["9x9", "all"]["runs"] == 4
     assert summary["9x9", "all"]["median"] == pytest.approx(1.15)
+    # quartiles of 0.5, 0.8, 1.5, 3.0 at positions 1.25 and 3.75 of 4 (n + 1 = 5 parts):
+    # 0.5 + 0.25·0.3 = 0.575 and 1.5 + 0.75·1.5 = 2.625
+    assert summary["9x9", "all"]["quartiles"] == pytest.approx([0.575, 2.625])
