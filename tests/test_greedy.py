@@ -127,24 +127,49 @@ def test_a_child_stopped_before_any_plan_answers_with_the_greedy_plan(guarded):
     assert (session.plan == start).all()
 
 
-def test_the_rounded_start_rounds_down_when_the_nearest_breaks_the_budget():
-    # 350 to spend: the LP relaxation buys 3.5 US units (100 each), gap 0.5/4 = 0.125.
-    # Nearest (4 units) costs 400 > 350, so HiGHS finds no completion; rounded down, 3 US
-    # units and 50 left: gap 1/4 = 0.25, which is the optimum too.
-    scenario = load_scenario(micro(budget=350))
+def rounded(doc: dict, relaxation: float) -> tuple[Result, float]:
+    """The rounded start of ``doc`` as an audited ``Result`` and its objective, after
+    checking the LP relaxation's objective."""
+    scenario = load_scenario(doc)
     m = build_model(scenario)
     form = compile_model(m)
     session = Session(scenario.solver, form)
     session.optimise("primary_objective")
-    assert float(form.objectives["primary_objective"].cost @ session.relaxation(30)) == (
-        pytest.approx(0.125)
-    )
+    goal = form.objectives["primary_objective"]
+    assert float(goal.cost @ session.relaxation(30) + goal.offset) == pytest.approx(relaxation)
     plan = rounded_start(session, 30)
+    assert plan is not None, "the rounded start found no plan"
     form.load(plan)
-    result = extract(m, scenario, None, [Stage("optimal", 0.25, 0.0, "rounded")], scenario.solver)
+    objective = float(goal.cost @ plan + goal.offset)
+    stage = Stage("feasible-at-limit", objective, None, "rounded")
+    result = extract(m, scenario, None, [stage], scenario.solver)
     assert result.audit() == []
+    return result, objective
+
+
+def test_the_rounded_start_stays_within_the_budget():
+    # 350 to spend: the LP relaxation buys 3.5 US units (100 each), gap 0.5/4 = 0.125.
+    # At most 4 units (3.5 rounded up): 4 would cost 400 > 350, so 3 US units and 50
+    # left: gap 1/4 = 0.25, which is the optimum too.
+    result, objective = rounded(micro(budget=350), 0.125)
     assert ordered(result) == {("us_sys", 2026): 3.0}
-    assert float(form.objectives["primary_objective"].cost @ plan) == pytest.approx(0.25)
+    assert objective == pytest.approx(0.25)
+
+
+def test_the_rounded_start_searches_below_the_orders_rounded_up():
+    # deadline_doc with 500 a year: arty ≥ 3 from 2027 (FR only, 200 a unit), air by US
+    # (100). LP: FR 0.5 in 2026 and 2.5 in 2027, US 4 in 2026: arty gaps 3.5 and 1 →
+    # 4.5/4 = 1.125. Fixing the orders rounded to the nearest (0 and 2, halves to even) or
+    # down (0 and 2) leaves arty at 2 in 2027 and breaks the deadline. At most FR 1, 3 and
+    # US 4, 0: FR 2027 ≥ 2 (400) leaves 100 that no US order may use, so FR 2026 = 1
+    # (200) with 3 US (300): air gaps 1, 1 → 3/4·2 = 1.5, arty 3, 1 → 1.0: 2.5 (the
+    # optimum, 1.75, buys a US unit in 2027, outside these bounds).
+    doc = deadline_doc()
+    doc["budgets"][0]["amount"] = 500
+    result, objective = rounded(doc, 1.125)
+    assert ordered(result) == {("fr_sys", 2026): 1.0, ("fr_sys", 2027): 2.0, ("us_sys", 2026): 3.0}
+    assert objective == pytest.approx(2.5)
+    assert solve_audited(doc).objective == pytest.approx(1.75)
 
 
 def test_a_solve_with_the_rounded_start_reaches_the_same_optimum(monkeypatch):

@@ -150,16 +150,19 @@ class Session:
             goal.cost[columns],
         )
 
-    def complete(self, fixed: dict[int, float], seconds: float) -> np.ndarray | None:
+    def complete(
+        self, fixed: dict[int, float], seconds: float, *, at_most: bool = False
+    ) -> np.ndarray | None:
         """A whole plan with the ``fixed`` columns at their values and the rest solved for.
 
-        None when no plan has those values (or none was found in ``seconds``). The
-        columns' bounds are restored afterwards.
+        With ``at_most`` the values are upper bounds instead (each column from its own
+        lower bound up to its value). None when no plan has those values (or none was
+        found in ``seconds``). The columns' bounds are restored afterwards.
         """
         columns = np.fromiter(fixed, dtype=np.int32, count=len(fixed))
         lower, upper = self.form.col_lower[columns], self.form.col_upper[columns]
         values = np.clip(np.fromiter(fixed.values(), dtype=float, count=len(fixed)), lower, upper)
-        self.highs.changeColsBounds(len(columns), columns, values, values)
+        self.highs.changeColsBounds(len(columns), columns, lower if at_most else values, values)
         try:
             stage = self.run(seconds)
         finally:

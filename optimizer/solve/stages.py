@@ -28,7 +28,7 @@ from optimizer.solve.standard_form import StandardForm, compile_if_feasible
 # with it the plan was within 0.5 % at 600 s; at 1000×20 (50,000) the extra relaxation
 # made the solve slower (ladder 18 → 33 s, dense 102 → 125 s: benchmarks/README.md).
 ROUNDED_START_COLUMNS = 100_000
-ROUNDED = ("order",)  # the columns rounded; HiGHS solves for the rest (steps too)
+ROUNDED = ("order",)  # the columns bounded by the relaxation rounded up
 # From this many columns the greedy start also spends money on closing gaps (its third
 # pass); below, HiGHS finds better plans within its root than that pass, which took a
 # quarter of the solve at 200×15 (benchmarks/README.md, "The greedy's third pass").
@@ -185,10 +185,13 @@ def greedy_start(
 
 
 def rounded_start(session: Session, seconds: float) -> np.ndarray | None:
-    """The LP relaxation's whole-unit orders and steps rounded, the rest solved for; or None.
+    """The best plan found whose whole-unit orders are at most the LP relaxation's rounded up.
 
-    Rounded to the nearest whole number first, then down (which spends less) if that plan
-    breaks a row; divisible orders, adoptions and the rest are left to HiGHS.
+    A neighbourhood of the relaxation searched by HiGHS (divisible orders, steps,
+    adoptions and the rest free): fixing the rounded orders broke a deadline or a budget
+    on every `dense` scenario tried (a fractional expansion step becomes a whole one);
+    bounding them from above keeps the plans rounded to the nearest or down within
+    reach. None when HiGHS finds no plan in ``seconds``.
     """
     began = time.perf_counter()
     relaxed = session.relaxation(seconds * 2 / 3)
@@ -199,12 +202,9 @@ def rounded_start(session: Session, seconds: float) -> np.ndarray | None:
         for i, var in enumerate(session.form.columns)
         if session.form.integer[i] and var.parent_component().local_name in ROUNDED
     ]
-    for rounding in (np.round, lambda v: np.floor(v + 1e-6)):
-        fixed = dict(zip(rounded, rounding(relaxed[rounded]).tolist(), strict=True))
-        plan = session.complete(fixed, seconds - (time.perf_counter() - began))
-        if plan is not None:
-            return plan
-    return None
+    ceiling = np.ceil(relaxed[rounded] - 1e-6).tolist()
+    left = seconds - (time.perf_counter() - began)
+    return session.complete(dict(zip(rounded, ceiling, strict=True)), left, at_most=True)
 
 
 def run_stages(
