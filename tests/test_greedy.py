@@ -149,8 +149,8 @@ def rounded(doc: dict, relaxation: float) -> tuple[Result, float]:
 
 def test_the_rounded_start_stays_within_the_budget():
     # 350 to spend: the LP relaxation buys 3.5 US units (100 each), gap 0.5/4 = 0.125.
-    # At most 4 units (3.5 rounded up): 4 would cost 400 > 350, so 3 US units and 50
-    # left: gap 1/4 = 0.25, which is the optimum too.
+    # Rounded to the nearest, 4 units cost 400 > 350: no plan. At most 4 (3.5 rounded
+    # up): 3 US units and 50 left: gap 1/4 = 0.25, which is the optimum too.
     result, objective = rounded(micro(budget=350), 0.125)
     assert ordered(result) == {("us_sys", 2026): 3.0}
     assert objective == pytest.approx(0.25)
