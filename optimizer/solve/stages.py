@@ -25,13 +25,13 @@ from optimizer.solve.standard_form import StandardForm, compile_if_feasible
 
 # From this many columns the start is also the LP relaxation rounded (``rounded_start``):
 # at 3000×30 (228,000 columns) HiGHS sent no plan better than the greedy's in 582 s, and
-# with it the plan was within 0.5 % at 600 s; at 1000×20 (50,000) the extra relaxation
+# with it the plan was 0.5-3.2 % from the relaxation at 600 s; at 1000×20 (50,000) it
 # made the solve slower (ladder 18 → 33 s, dense 102 → 125 s: benchmarks/README.md).
 ROUNDED_START_COLUMNS = 100_000
 ROUNDED = ("order",)  # the columns rounded; HiGHS solves for the rest (steps too)
 # From this many columns the greedy start also spends money on closing gaps (its third
 # pass); below, HiGHS finds better plans within its root than that pass, which took a
-# quarter of the solve at 200×15 (benchmarks/README.md, "The greedy's third pass").
+# quarter of the solve at 200×15 (benchmarks/README.md, "A third round").
 GREEDY_GAPS_COLUMNS = 20_000
 
 
