@@ -5,9 +5,12 @@ Each family × seed is solved in a fresh process, as a user would call it (both 
 the status, the primary objective and its gap (stage 1's, HiGHS's relative gap), the
 steps' timings, and peak memory of the command and of its child (the guarded HiGHS run).
 The target: a plan within 5 % in ≤ 10 min, peak memory ≤ 2 GB (command and child).
+With ``--reference S`` each plan is also measured against the LP relaxation (interior
+point without crossover, up to S seconds, in another fresh process): ``lp_bound`` and the
+plan's relative distance from it, ``gap_to_lp``, which bounds its true gap.
 
-    python benchmarks/large.py --families ladder dense share-only --seeds 0 \\
-        --out benchmarks/results/2026-12-03-3000x30-greedy.csv
+    python benchmarks/large.py --families ladder dense share-only --seeds 0 --reference 600 \\
+        --out benchmarks/results/2026-12-08-3000x30-families.csv
 """
 
 from __future__ import annotations
