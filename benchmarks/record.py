@@ -9,8 +9,12 @@ def commit() -> str:
     """The short hash of the commit checked out, ``+dirty`` when ``models/`` or ``optimizer/``
     differ from it (read for every row: a long run may outlast an edit)."""
     run = dict(cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
-    changed = subprocess.run(["git", "status", "--porcelain", "--", "models", "optimizer"], **run)
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
+        status = ["git", "status", "--porcelain", "--", "models", "optimizer"]
+        changed = subprocess.run(status, **run)
+    except OSError:  # no git: a copy of the project outside a checkout
+        return ""
     return head + ("+dirty" if changed.stdout.strip() else "")
 
 
